@@ -1,0 +1,170 @@
+"""meetingsvc: personalised, digitally signed meeting papers for every delegate."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as default_config
+from .extensions import babel, csrf, db, login_manager
+
+__all__ = ["create_app"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """The service refuses to start with this configuration; the message says what to fix."""
+
+
+class MeetingApp(Flask):
+    """Flask with one transaction boundary: a request commits on success, else rolls back."""
+
+    def full_dispatch_request(self) -> Response:
+        try:
+            response = super().full_dispatch_request()
+        except BaseException:
+            db.session.rollback()
+            raise
+        if response.status_code >= 500:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        return response
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    app = MeetingApp(
+        __name__,
+        instance_path=_instance_path(test_config),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    configure_settings(app, test_config)
+    configure_logging(app)
+    configure_database(app)
+    configure_auth(app)
+    configure_i18n(app)
+    configure_blueprints(app)
+    configure_cli(app)
+    if app.config.get("BEHIND_PROXY"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+    return app
+
+
+def _instance_path(test_config: Mapping[str, Any] | None) -> str:
+    import os
+
+    path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("MEETINGSVC_INSTANCE_PATH")
+    return str(path or ROOT / "instance")
+
+
+def configure_settings(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    app.config.from_object(default_config)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_mapping(default_config.from_environment())
+    if test_config:
+        app.config.from_mapping(test_config)
+    secret = app.config.get("SECRET_KEY")
+    if not isinstance(secret, str) or len(secret) < default_config.MIN_SECRET_KEY_LENGTH:
+        raise ConfigurationError(
+            "SECRET_KEY is missing or shorter than "
+            f"{default_config.MIN_SECRET_KEY_LENGTH} characters: set it in "
+            f"{Path(app.instance_path) / 'config.py'} or MEETINGSVC_SECRET_KEY "
+            "(`make run` writes a random one on first start)"
+        )
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_BYTES"]) + 1024 * 1024
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'meetingsvc.sqlite3'}"
+    if not app.config.get("BLOB_DIR"):
+        app.config["BLOB_DIR"] = str(Path(app.instance_path) / "blobs")
+
+
+def configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pikepdf").setLevel(logging.WARNING)
+
+
+def configure_database(app: Flask) -> None:
+    from . import models  # noqa: F401 - registers every table on the metadata
+    from .accounts.services import set_password_hash_cost
+
+    options: dict[str, Any] = {}
+    if app.config["DATABASE_URL"].startswith("postgresql"):
+        options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    db.init_app(app, app.config["DATABASE_URL"], **options)
+    set_password_hash_cost(
+        app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"]
+    )
+
+
+def configure_auth(app: Flask) -> None:
+    from .accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = None  # type: ignore[assignment]
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    csrf.init_app(app)
+
+
+def configure_i18n(app: Flask) -> None:
+    from .i18n import register_i18n
+    from .labels import register_labels
+
+    def select_locale() -> str:
+        chosen = session.get("lang")
+        return chosen if chosen in app.config["LANGUAGES"] else app.config["LANGUAGES"][0]
+
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    register_i18n(app)
+    register_labels(app)
+
+    @app.before_request
+    def remember_locale() -> None:
+        g.lang = select_locale()
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'self'",
+        )
+        if request.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "public, max-age=3600")
+        return response
+
+
+def configure_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .documents.views import bp as documents_bp
+    from .errors_views import register_error_pages
+    from .meetings.views import bp as meetings_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(meetings_bp)
+    app.register_blueprint(documents_bp)
+    register_error_pages(app)
+
+
+def configure_cli(app: Flask) -> None:
+    from .cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,1 @@
+"""Users, roles, bodies, memberships and signing in."""

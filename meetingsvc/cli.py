@@ -1,0 +1,151 @@
+"""``flask --app meetingsvc ...`` commands: database, demo data, users, audit."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .accounts.models import Role
+from .audit.services import Actor
+from .errors import DomainError
+from .extensions import db
+
+db_cli = AppGroup("db", help="Database schema (Alembic).")
+users_cli = AppGroup("users", help="Create users, set roles, reset passwords.")
+audit_cli = AppGroup("audit", help="The audit log.")
+
+#: Changes made from the command line are recorded as the operator's, not a user's.
+CLI_ACTOR = Actor(username="cli")
+
+
+def register_commands(app: Flask) -> None:
+    for group in (db_cli, users_cli, audit_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(init_command)
+    app.cli.add_command(seed_demo_command)
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to REVISION (default: the newest)."""
+    from flask import current_app
+
+    from .migrate import upgrade
+
+    upgrade(current_app, revision)
+    click.echo(f"database at {revision}")
+
+
+@click.command("init")
+def init_command() -> None:
+    """Migrate the database to the newest schema; safe to run again."""
+    from flask import current_app
+
+    from .migrate import upgrade
+
+    upgrade(current_app)
+    click.echo("database ready")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has users.")
+def seed_demo_command(if_empty: bool) -> None:
+    """Load the demo province: bodies, 55 members, two meetings with documents."""
+    from flask import current_app
+
+    from .demo.seed import DEMO_PASSWORDS, database_is_empty, seed_demo
+
+    if if_empty and not database_is_empty(db.session):
+        click.echo("database has data: demo not loaded")
+        return
+    summary = seed_demo(db.session, current_app.config, progress=click.echo)
+    db.session.commit()
+    click.echo(summary)
+    click.echo("demo accounts (username / password):")
+    for role, (username, password) in DEMO_PASSWORDS.items():
+        click.echo(f"  {role:12} {username:14} {password}")
+
+
+def _session_user(username: str):  # type: ignore[no-untyped-def]
+    from .accounts.services import find_user
+
+    user = find_user(db.session, username)
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    return user
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="Full name, as printed on copies.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.DELEGATE.value)
+@click.option("--email", default=None)
+@click.option("--title", default=None, help="Position, e.g. 'Phó Bí thư Tỉnh ủy'.")
+@click.password_option(help="Asked for when not given.")
+def create_user_command(username: str, full_name: str, role: str, email: str | None,
+                        title: str | None, password: str) -> None:
+    """Create a user."""
+    from .accounts.services import create_user
+
+    try:
+        create_user(db.session, username, full_name, password, Role(role), email=email,
+                    title=title, actor=CLI_ACTOR)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"created {username} ({role})")
+
+
+@users_cli.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+def set_role_command(username: str, role: str) -> None:
+    """Give a user another role."""
+    from .accounts.services import set_role
+
+    set_role(db.session, _session_user(username), Role(role), CLI_ACTOR)
+    db.session.commit()
+    click.echo(f"{username} is now {role}")
+
+
+@users_cli.command("reset-password")
+@click.argument("username")
+@click.password_option(help="Asked for when not given.")
+def reset_password_command(username: str, password: str) -> None:
+    """Set a new password for a user."""
+    from .accounts.services import reset_password
+
+    try:
+        reset_password(db.session, _session_user(username), password, CLI_ACTOR)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"password of {username} reset")
+
+
+@users_cli.command("list")
+def list_users_command() -> None:
+    """List users with their roles."""
+    from sqlalchemy import select
+
+    from .accounts.models import User
+
+    for user in db.session.scalars(select(User).order_by(User.role, User.username)):
+        state = "" if user.active else " (inactive)"
+        click.echo(f"{user.username:20} {user.role:12} {user.full_name}{state}")
+
+
+@audit_cli.command("verify")
+def audit_verify_command() -> None:
+    """Check the whole hash chain of the audit log; name the first broken row."""
+    from .audit.services import verify_chain
+
+    report = verify_chain(db.session)
+    if report.intact:
+        click.echo(f"audit log intact: {report.rows_checked} rows")
+        return
+    click.echo(f"audit log BROKEN at row {report.first_broken_id}: {report.reason} "
+               f"({report.rows_checked} rows before it hold)", err=True)
+    raise SystemExit(1)

@@ -1,0 +1,63 @@
+"""Configuration defaults.
+
+Layers, later wins: these defaults, ``instance/config.py``, ``MEETINGSVC_*``
+environment variables, then the mapping given to ``create_app`` (tests).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+#: Database URL; ``None`` means the SQLite file in the instance folder.
+DATABASE_URL: str | None = None
+#: Must be set in instance/config.py or MEETINGSVC_SECRET_KEY; at least 32 characters.
+SECRET_KEY: str | None = None
+#: Largest accepted upload, in bytes.
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+#: Where content-addressed files live; ``None`` means ``instance/blobs``.
+BLOB_DIR: str | None = None
+#: Interface languages, the first is the default.
+LANGUAGES = ("vi", "en")
+BABEL_DEFAULT_LOCALE = "vi"
+BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+#: Failed sign-ins before the account (or the address) is slowed down.
+SIGN_IN_FREE_FAILURES_PER_ACCOUNT = 5
+SIGN_IN_FREE_FAILURES_PER_ADDRESS = 20
+#: Longest wait imposed after repeated failures, in seconds.
+SIGN_IN_MAX_DELAY_SECONDS = 15 * 60
+#: The office's name, as printed on stamps and cover sheets.
+OFFICE_NAME = "Văn phòng Tỉnh ủy"
+#: TrueType font used on generated PDFs (Vietnamese needs a Unicode font).
+PDF_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+ENV_PREFIX = "MEETINGSVC_"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """Read ``MEETINGSVC_*`` variables; whole numbers and true/false become typed values."""
+    settings: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if name.startswith(ENV_PREFIX):
+            settings[name.removeprefix(ENV_PREFIX)] = _typed(raw)
+    return settings
+
+
+def _typed(raw: str) -> Any:
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    if raw.isdigit():
+        return int(raw)
+    return raw
+
+#: Argon2id cost; lowered only by the test configuration.
+PASSWORD_HASH_TIME_COST = 3
+PASSWORD_HASH_MEMORY_KIB = 64 * 1024

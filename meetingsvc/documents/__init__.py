@@ -1,0 +1,1 @@
+"""Documents, their versions, stored files and upload checks."""

@@ -1,0 +1,145 @@
+"""Uploading documents and versions to a meeting's agenda, and the document page."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.wrappers import Response
+
+from ..access import current_actor, roles_required, the_user
+from ..accounts.models import Body
+from ..audit.services import record
+from ..errors import DomainError
+from ..extensions import db
+from ..meetings.services import STAFF_ROLES, invitation_of
+from ..meetings.views import flash_error, item_of_or_404, staff_meeting_or_404, visible_meeting_or_404
+from .blobs import BlobStore
+from .entitlement import audience_rule, is_entitled, recipient_for
+from .forms import DocumentForm, VersionForm
+from .models import Audience, Confidentiality, Document
+from .services import DocumentDetails, Upload, add_version, create_document, document_in_meeting
+
+bp = Blueprint("documents", __name__, url_prefix="/meetings/<int:meeting_id>")
+
+
+def blob_store() -> BlobStore:
+    from pathlib import Path
+
+    return BlobStore(Path(current_app.config["BLOB_DIR"]))
+
+
+def _upload(file: FileStorage) -> Upload:
+    return Upload(file.stream, file.filename or "document.pdf",
+                  current_app.config["MAX_UPLOAD_BYTES"])
+
+
+def refuse_upload(meeting_id: int, file: FileStorage, error: DomainError) -> None:
+    """Undo everything the upload started, then record and show why it was refused."""
+    db.session.rollback()
+    record(db.session, "document.upload_refused", current_actor(), meeting_id=meeting_id,
+           details={"filename": file.filename, "reason": str(error)})
+    flash_error(error)
+
+
+@bp.route("/agenda/<int:item_id>/documents/new", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def new_document(meeting_id: int, item_id: int) -> Response | str | tuple[str, int]:
+    meeting = staff_meeting_or_404(meeting_id)
+    item = item_of_or_404(meeting, item_id)
+    form = DocumentForm()
+    form.audience_body_id.choices = [
+        (b.id, b.name_vi) for b in db.session.scalars(select(Body).order_by(Body.id))
+    ]
+    form.named_user_ids.choices = [(i.user.id, i.user.full_name) for i in meeting.invitations]
+    if form.validate_on_submit():
+        details = DocumentDetails(
+            symbol=form.symbol.data or "",
+            kind=form.kind.data or "",
+            title=form.title.data or "",
+            confidentiality=Confidentiality(form.confidentiality.data),
+            audience=Audience(form.audience.data),
+            audience_body_id=form.audience_body_id.data,
+            open_to_guests=bool(form.open_to_guests.data),
+            named_user_ids=frozenset(form.named_user_ids.data or ()),
+        )
+        try:
+            document = create_document(db.session, blob_store(), item, details,
+                                       _upload(form.file.data), current_actor())
+        except DomainError as error:
+            refuse_upload(meeting.id, form.file.data, error)
+            return render_template("documents/new.html", form=form, meeting=meeting,
+                                   item=item), 422
+        flash(_("Document %(symbol)s uploaded.", symbol=document.symbol), "success")
+        return redirect(url_for(".show_document", meeting_id=meeting.id,
+                                document_id=document.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("documents/new.html", form=form, meeting=meeting, item=item), status
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def show_document(meeting_id: int, document_id: int) -> str:
+    meeting = visible_meeting_or_404(meeting_id)
+    document = document_in_meeting(db.session, meeting, document_id)
+    if document is None:
+        abort(404)
+    user = the_user()
+    if user.has_role(*STAFF_ROLES):
+        return render_template("documents/show.html", meeting=meeting, document=document,
+                               form=VersionForm(), staff=True)
+    invitation = invitation_of(db.session, meeting, user)
+    if invitation is not None and not is_entitled(recipient_for(db.session, invitation),
+                                                  audience_rule(document)):
+        abort(404)
+    return render_template("documents/show.html", meeting=meeting, document=document,
+                           form=None, staff=False)
+
+
+@bp.post("/documents/<int:document_id>/versions")
+@roles_required(*STAFF_ROLES)
+def upload_version(meeting_id: int, document_id: int) -> Response | tuple[str, int]:
+    meeting = staff_meeting_or_404(meeting_id)
+    document = document_in_meeting(db.session, meeting, document_id)
+    if document is None:
+        abort(404)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a PDF file to upload."), "error")
+        return render_template("documents/show.html", meeting=meeting, document=document,
+                               form=form, staff=True), 422
+    try:
+        version = add_version(db.session, blob_store(), document, _upload(form.file.data),
+                              current_actor(), note=form.note.data)
+    except DomainError as error:
+        refuse_upload(meeting.id, form.file.data, error)
+        return render_template("documents/show.html", meeting=meeting, document=document,
+                               form=form, staff=True), 422
+    flash(_("Version %(number)s of %(symbol)s uploaded.", number=version.number,
+            symbol=document.symbol), "success")
+    return redirect(url_for(".show_document", meeting_id=meeting.id, document_id=document.id))
+
+
+@bp.get("/documents/<int:document_id>/versions/<int:number>/source.pdf")
+@roles_required(*STAFF_ROLES)
+def download_source(meeting_id: int, document_id: int, number: int) -> Response:
+    """The uploaded file as it came, for the secretariat to check; delegates get signed copies."""
+    meeting = staff_meeting_or_404(meeting_id)
+    document: Document | None = document_in_meeting(db.session, meeting, document_id)
+    version = next((v for v in (document.versions if document else []) if v.number == number),
+                   None)
+    if version is None:
+        abort(404)
+    return send_file(blob_store().path_for(version.blob_sha256), mimetype="application/pdf",
+                     download_name=version.original_filename, conditional=True)

@@ -1,0 +1,1 @@
+"""Meetings, invitations and the agenda."""

@@ -1,0 +1,251 @@
+"""The secretariat's meeting preparation pages, and the meeting page delegates see."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..access import current_actor, roles_required, the_user
+from ..accounts.models import Body, Membership, User
+from ..documents.entitlement import entitled_documents
+from ..documents.models import Document
+from ..errors import DomainError
+from ..extensions import db
+from .forms import AgendaItemForm, EmptyForm, GuestForm, MeetingForm
+from .models import AgendaItem, Invitation, InvitationRole, Meeting
+from .services import (
+    STAFF_ROLES,
+    MeetingDetails,
+    NotVisible,
+    add_agenda_item,
+    create_meeting,
+    get_visible_meeting,
+    guest_candidates,
+    invitation_of,
+    invite,
+    move_agenda_item,
+    remove_agenda_item,
+    uninvite,
+    update_agenda_item,
+    update_meeting,
+    visible_meetings_query,
+)
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+
+def visible_meeting_or_404(meeting_id: int) -> Meeting:
+    try:
+        return get_visible_meeting(db.session, the_user(), meeting_id)
+    except NotVisible:
+        abort(404)
+
+
+def staff_meeting_or_404(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def item_of_or_404(meeting: Meeting, item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        abort(404)
+    return item
+
+
+def flash_error(error: DomainError) -> None:
+    flash(_(error.message, **error.params), "error")
+
+
+@bp.get("/")
+@login_required
+def list_meetings() -> str:
+    user = the_user()
+    meetings = db.session.scalars(
+        visible_meetings_query(user).order_by(Meeting.starts_at.desc())
+    ).all()
+    return render_template("meetings/list.html", meetings=meetings,
+                           is_staff=user.has_role(*STAFF_ROLES))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def new_meeting() -> Response | str:
+    form = MeetingForm()
+    form.body_id.choices = _body_choices()
+    if form.validate_on_submit():
+        try:
+            meeting = create_meeting(db.session, _details(form), current_actor())
+        except DomainError as error:
+            flash_error(error)
+        else:
+            flash(_("Meeting created; the members of the body are invited."), "success")
+            return redirect(url_for(".show_meeting", meeting_id=meeting.id))
+    return render_template("meetings/form.html", form=form, meeting=None)
+
+
+@bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def edit_meeting(meeting_id: int) -> Response | str:
+    meeting = staff_meeting_or_404(meeting_id)
+    form = MeetingForm(obj=meeting)
+    form.body_id.choices = [(meeting.body.id, meeting.body.name_vi)]
+    if request.method == "GET":
+        form.starts_at.data = meeting.starts_at.astimezone(_zone()).replace(tzinfo=None)
+    if form.validate_on_submit():
+        update_meeting(db.session, meeting, _details(form), current_actor())
+        flash(_("Meeting saved."), "success")
+        return redirect(url_for(".show_meeting", meeting_id=meeting.id))
+    return render_template("meetings/form.html", form=form, meeting=meeting)
+
+
+@bp.get("/<int:meeting_id>")
+@login_required
+def show_meeting(meeting_id: int) -> str:
+    meeting = visible_meeting_or_404(meeting_id)
+    user = the_user()
+    if not user.has_role(*STAFF_ROLES):
+        invitation = invitation_of(db.session, meeting, user)
+        documents = (entitled_documents(db.session, invitation) if invitation
+                     else list(meeting.documents))
+        return render_template("meetings/show_readonly.html", meeting=meeting,
+                               items=_items_shown_with(meeting, documents),
+                               documents=documents, invitation=invitation)
+    guest_form = GuestForm()
+    guest_form.user_id.choices = [
+        (u.id, f"{u.full_name} — {u.title or u.username}")
+        for u in guest_candidates(db.session, meeting)
+    ]
+    return render_template(
+        "meetings/show.html", meeting=meeting, guest_form=guest_form,
+        item_form=AgendaItemForm(), action_form=EmptyForm(),
+        invitations=_invitations_in_order(meeting),
+    )
+
+
+@bp.post("/<int:meeting_id>/guests")
+@roles_required(*STAFF_ROLES)
+def add_guest(meeting_id: int) -> Response:
+    meeting = staff_meeting_or_404(meeting_id)
+    form = GuestForm()
+    form.user_id.choices = [(u.id, u.full_name) for u in guest_candidates(db.session, meeting)]
+    if not form.validate_on_submit():
+        flash(_("Choose a delegate to invite as a guest."), "error")
+    else:
+        user = db.session.get(User, form.user_id.data)
+        if user is None:
+            abort(404)
+        try:
+            invite(db.session, meeting, user, InvitationRole.GUEST, current_actor())
+            flash(_("%(name)s is invited as a guest.", name=user.full_name), "success")
+        except DomainError as error:
+            flash_error(error)
+    return redirect(url_for(".show_meeting", meeting_id=meeting.id, _anchor="delegates"))
+
+
+@bp.post("/<int:meeting_id>/invitations/<int:invitation_id>/remove")
+@roles_required(*STAFF_ROLES)
+def remove_invitation(meeting_id: int, invitation_id: int) -> Response:
+    meeting = staff_meeting_or_404(meeting_id)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.meeting_id != meeting.id or not EmptyForm().validate():
+        abort(404)
+    name = invitation.user.full_name
+    uninvite(db.session, invitation, current_actor())
+    flash(_("%(name)s is no longer invited.", name=name), "success")
+    return redirect(url_for(".show_meeting", meeting_id=meeting.id, _anchor="delegates"))
+
+
+@bp.post("/<int:meeting_id>/agenda")
+@roles_required(*STAFF_ROLES)
+def add_item(meeting_id: int) -> Response:
+    meeting = staff_meeting_or_404(meeting_id)
+    form = AgendaItemForm()
+    if form.validate_on_submit():
+        add_agenda_item(db.session, meeting, form.title.data or "", form.presenter.data,
+                        current_actor())
+        flash(_("Agenda item added."), "success")
+    else:
+        flash(_("An agenda item needs a title."), "error")
+    return redirect(url_for(".show_meeting", meeting_id=meeting.id, _anchor="agenda"))
+
+
+@bp.route("/<int:meeting_id>/agenda/<int:item_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def edit_item(meeting_id: int, item_id: int) -> Response | str:
+    meeting = staff_meeting_or_404(meeting_id)
+    item = item_of_or_404(meeting, item_id)
+    form = AgendaItemForm(obj=item)
+    if form.validate_on_submit():
+        update_agenda_item(db.session, item, form.title.data or "", form.presenter.data,
+                           current_actor())
+        flash(_("Agenda item saved."), "success")
+        return redirect(url_for(".show_meeting", meeting_id=meeting.id, _anchor="agenda"))
+    return render_template("meetings/item_form.html", form=form, meeting=meeting, item=item)
+
+
+@bp.post("/<int:meeting_id>/agenda/<int:item_id>/move")
+@roles_required(*STAFF_ROLES)
+def move_item(meeting_id: int, item_id: int) -> Response:
+    meeting = staff_meeting_or_404(meeting_id)
+    item = item_of_or_404(meeting, item_id)
+    if EmptyForm().validate():
+        move_agenda_item(db.session, item, -1 if request.form.get("direction") == "up" else 1,
+                         current_actor())
+    return redirect(url_for(".show_meeting", meeting_id=meeting.id, _anchor="agenda"))
+
+
+@bp.post("/<int:meeting_id>/agenda/<int:item_id>/remove")
+@roles_required(*STAFF_ROLES)
+def remove_item(meeting_id: int, item_id: int) -> Response:
+    meeting = staff_meeting_or_404(meeting_id)
+    item = item_of_or_404(meeting, item_id)
+    if EmptyForm().validate():
+        try:
+            remove_agenda_item(db.session, item, current_actor())
+            flash(_("Agenda item removed."), "success")
+        except DomainError as error:
+            flash_error(error)
+    return redirect(url_for(".show_meeting", meeting_id=meeting.id, _anchor="agenda"))
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def _details(form: MeetingForm) -> MeetingDetails:
+    starts: datetime = form.starts_at.data  # type: ignore[assignment]
+    return MeetingDetails(
+        body_id=form.body_id.data,
+        session_number=form.session_number.data or 0,
+        title=form.title.data or "",
+        starts_at=starts.replace(tzinfo=_zone()),
+        place=form.place.data or "",
+    )
+
+
+def _body_choices() -> list[tuple[int, str]]:
+    return [(b.id, b.name_vi) for b in db.session.scalars(select(Body).order_by(Body.id))]
+
+
+def _invitations_in_order(meeting: Meeting) -> list[Invitation]:
+    """Members in the body's order (the Secretary first), then guests by name."""
+    rank = dict(db.session.execute(
+        select(Membership.user_id, Membership.rank).where(Membership.body_id == meeting.body_id)
+    ).tuples().all())
+    return sorted(meeting.invitations,
+                  key=lambda i: (i.is_guest, rank.get(i.user_id, 1000), i.user.full_name))
+
+
+def _items_shown_with(meeting: Meeting, documents: list[Document]) -> list[AgendaItem]:
+    """Agenda items for a reader: an item whose papers are all withheld is withheld too."""
+    shown = {doc.agenda_item_id for doc in documents}
+    return [item for item in meeting.agenda_items if not item.documents or item.id in shown]

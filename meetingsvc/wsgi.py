@@ -1,0 +1,5 @@
+"""The WSGI entry point for gunicorn: ``gunicorn meetingsvc.wsgi:app``."""
+
+from meetingsvc import create_app
+
+app = create_app()
