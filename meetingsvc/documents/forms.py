@@ -6,15 +6,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from .models import Audience, Confidentiality
-
-#: Kinds of Party documents (Quy định 66-QĐ/TW), Vietnamese name and English gloss.
-DOCUMENT_KINDS = [
-    ("Nghị quyết", "Resolution"), ("Báo cáo", "Report"), ("Tờ trình", "Submission"),
-    ("Chương trình", "Programme"), ("Kế hoạch", "Plan"), ("Đề án", "Scheme"),
-    ("Quyết định", "Decision"), ("Thông báo", "Notice"), ("Kết luận", "Conclusion"),
-    ("Quy chế", "Regulation"), ("Công văn", "Official letter"), ("Tài liệu", "Material"),
-]
+from ..forms_common import choices
+from .models import Audience
+from .vocabulary import KINDS, Confidentiality
 
 CONFIDENTIALITY_LABELS = [
     (Confidentiality.NONE.value, _l("Not classified")),
@@ -37,11 +31,12 @@ class VersionForm(FlaskForm):
 
 class DocumentForm(FlaskForm):
     symbol = StringField(_l("Symbol"), validators=[DataRequired(), Length(max=50)])
-    kind = SelectField(_l("Kind"), choices=[(vi, f"{vi} ({en})") for vi, en in DOCUMENT_KINDS])
+    kind = SelectField(_l("Kind"), choices=choices(
+        (k.name_vi, f"{k.name_vi} ({k.name_en})") for k in KINDS.values()))
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
-    confidentiality = RadioField(_l("Confidentiality"), choices=CONFIDENTIALITY_LABELS,
+    confidentiality = RadioField(_l("Confidentiality"), choices=choices(CONFIDENTIALITY_LABELS),
                                  default=Confidentiality.NONE.value)
-    audience = RadioField(_l("Who receives it"), choices=AUDIENCE_LABELS,
+    audience = RadioField(_l("Who receives it"), choices=choices(AUDIENCE_LABELS),
                           default=Audience.ALL_INVITED.value)
     audience_body_id = SelectField(_l("Body"), coerce=int, validators=[Optional()])
     open_to_guests = BooleanField(_l("Guests receive it too"))

@@ -12,20 +12,7 @@ from ..accounts.models import Body, User
 from ..extensions import Base
 from ..meetings.models import AgendaItem, Meeting
 from ..models_common import UTCDateTime, one_of, utcnow
-
-
-class Confidentiality(enum.StrEnum):
-    NONE = "none"
-    MAT = "mat"  #: MẬT, confidential
-    TOI_MAT = "toi_mat"  #: TỐI MẬT, secret
-    TUYET_MAT = "tuyet_mat"  #: TUYỆT MẬT, top secret
-
-    @property
-    def mark(self) -> str:
-        """The mark printed on a copy; empty for an unmarked document."""
-        return {"none": "", "mat": "MẬT", "toi_mat": "TỐI MẬT", "tuyet_mat": "TUYỆT MẬT"}[
-            self.value
-        ]
+from .vocabulary import Confidentiality
 
 
 class Audience(enum.StrEnum):

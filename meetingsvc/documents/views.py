@@ -23,8 +23,14 @@ from ..accounts.models import Body
 from ..audit.services import record
 from ..errors import DomainError
 from ..extensions import db
+from ..forms_common import choices
 from ..meetings.services import STAFF_ROLES, invitation_of
-from ..meetings.views import flash_error, item_of_or_404, staff_meeting_or_404, visible_meeting_or_404
+from ..meetings.views import (
+    flash_error,
+    item_of_or_404,
+    staff_meeting_or_404,
+    visible_meeting_or_404,
+)
 from .blobs import BlobStore
 from .entitlement import audience_rule, is_entitled, recipient_for
 from .forms import DocumentForm, VersionForm
@@ -59,10 +65,11 @@ def new_document(meeting_id: int, item_id: int) -> Response | str | tuple[str, i
     meeting = staff_meeting_or_404(meeting_id)
     item = item_of_or_404(meeting, item_id)
     form = DocumentForm()
-    form.audience_body_id.choices = [
+    form.audience_body_id.choices = choices(
         (b.id, b.name_vi) for b in db.session.scalars(select(Body).order_by(Body.id))
-    ]
-    form.named_user_ids.choices = [(i.user.id, i.user.full_name) for i in meeting.invitations]
+    )
+    form.named_user_ids.choices = choices((i.user.id, i.user.full_name)
+                                          for i in meeting.invitations)
     if form.validate_on_submit():
         details = DocumentDetails(
             symbol=form.symbol.data or "",

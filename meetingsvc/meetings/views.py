@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from ..access import current_actor, roles_required, the_user
 from ..accounts.models import Body, Membership, User
@@ -17,6 +18,7 @@ from ..documents.entitlement import entitled_documents
 from ..documents.models import Document
 from ..errors import DomainError
 from ..extensions import db
+from ..forms_common import choices
 from .forms import AgendaItemForm, EmptyForm, GuestForm, MeetingForm
 from .models import AgendaItem, Invitation, InvitationRole, Meeting
 from .services import (
@@ -97,7 +99,7 @@ def new_meeting() -> Response | str:
 def edit_meeting(meeting_id: int) -> Response | str:
     meeting = staff_meeting_or_404(meeting_id)
     form = MeetingForm(obj=meeting)
-    form.body_id.choices = [(meeting.body.id, meeting.body.name_vi)]
+    form.body_id.choices = choices([(meeting.body.id, meeting.body.name_vi)])
     if request.method == "GET":
         form.starts_at.data = meeting.starts_at.astimezone(_zone()).replace(tzinfo=None)
     if form.validate_on_submit():
@@ -120,10 +122,10 @@ def show_meeting(meeting_id: int) -> str:
                                items=_items_shown_with(meeting, documents),
                                documents=documents, invitation=invitation)
     guest_form = GuestForm()
-    guest_form.user_id.choices = [
+    guest_form.user_id.choices = choices(
         (u.id, f"{u.full_name} — {u.title or u.username}")
         for u in guest_candidates(db.session, meeting)
-    ]
+    )
     return render_template(
         "meetings/show.html", meeting=meeting, guest_form=guest_form,
         item_form=AgendaItemForm(), action_form=EmptyForm(),
@@ -136,7 +138,8 @@ def show_meeting(meeting_id: int) -> str:
 def add_guest(meeting_id: int) -> Response:
     meeting = staff_meeting_or_404(meeting_id)
     form = GuestForm()
-    form.user_id.choices = [(u.id, u.full_name) for u in guest_candidates(db.session, meeting)]
+    form.user_id.choices = choices((u.id, u.full_name)
+                                   for u in guest_candidates(db.session, meeting))
     if not form.validate_on_submit():
         flash(_("Choose a delegate to invite as a guest."), "error")
     else:
@@ -232,15 +235,15 @@ def _details(form: MeetingForm) -> MeetingDetails:
     )
 
 
-def _body_choices() -> list[tuple[int, str]]:
-    return [(b.id, b.name_vi) for b in db.session.scalars(select(Body).order_by(Body.id))]
+def _body_choices() -> list[SelectChoice]:
+    return choices((b.id, b.name_vi) for b in db.session.scalars(select(Body).order_by(Body.id)))
 
 
 def _invitations_in_order(meeting: Meeting) -> list[Invitation]:
     """Members in the body's order (the Secretary first), then guests by name."""
     rank = dict(db.session.execute(
         select(Membership.user_id, Membership.rank).where(Membership.body_id == meeting.body_id)
-    ).tuples().all())
+    ).all())
     return sorted(meeting.invitations,
                   key=lambda i: (i.is_guest, rank.get(i.user_id, 1000), i.user.full_name))
 

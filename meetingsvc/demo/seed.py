@@ -1,0 +1,114 @@
+"""Loading the demo province into the database: ``flask --app meetingsvc seed-demo``."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..accounts.models import Body, Membership, Role, User
+from ..accounts.services import create_user
+from ..audit.services import Actor
+from ..documents.blobs import BlobStore
+from ..documents.models import Audience
+from ..documents.services import DocumentDetails, Upload, create_document
+from ..meetings.models import Invitation, InvitationRole
+from ..meetings.services import MeetingDetails, add_agenda_item, create_meeting
+from .meetings import AUDIENCE_STANDING_COMMITTEE, DemoMeeting, demo_meetings
+from .pdfs import render_document_pdf
+from .people import BODIES, GUESTS, MEMBERS
+
+DELEGATE_PASSWORD = "demo-daibieu-2026"
+#: The accounts a newcomer signs in with, by role: (username, password).
+DEMO_PASSWORDS = {
+    "secretariat": ("thuky", "demo-thuky-2026"),
+    "auditor": ("kiemtra", "demo-kiemtra-2026"),
+    "admin": ("quantri", "demo-quantri-2026"),
+    "delegate": ("lyminhhoang", DELEGATE_PASSWORD),
+    "delegate BTV": ("hoangvankhai", DELEGATE_PASSWORD),
+}
+_STAFF = {
+    "secretariat": ("Đinh Thị Thu", Role.SECRETARIAT, "Chuyên viên Văn phòng Tỉnh ủy"),
+    "auditor": ("Mai Văn Kiên", Role.AUDITOR, "Kiểm tra viên, Ủy ban Kiểm tra Tỉnh ủy"),
+    "admin": ("Trịnh Quốc Anh", Role.ADMIN, "Quản trị hệ thống, Văn phòng Tỉnh ủy"),
+}
+SEED_ACTOR = Actor(username="seed-demo")
+
+
+def database_is_empty(session: Session) -> bool:
+    return not session.scalar(select(func.count()).select_from(User))
+
+
+def seed_demo(
+    session: Session,
+    config: Mapping[str, Any],
+    progress: Callable[[str], None] = lambda _line: None,
+    today: date | None = None,
+) -> str:
+    """Create the bodies, the people and two meetings with their papers; flushes, no commit."""
+    bodies = _seed_bodies(session)
+    users = _seed_people(session, bodies)
+    progress(f"{len(users)} accounts, {len(bodies)} bodies")
+    store = BlobStore(Path(config["BLOB_DIR"]))
+    font_dir = Path(config["PDF_FONT_DIR"])
+    meetings = demo_meetings(today or date.today())
+    for demo in meetings:
+        _seed_meeting(session, store, font_dir, demo, bodies, users)
+        progress(f"{demo.title}: {len(demo.items)} agenda items with their papers")
+    return f"demo loaded: {len(users)} accounts, {len(meetings)} meetings"
+
+
+def _seed_bodies(session: Session) -> dict[str, Body]:
+    bodies = {code: Body(code=code, name_vi=b.name_vi, name_en=b.name_en)
+              for code, b in BODIES.items()}
+    session.add_all(bodies.values())
+    session.flush()
+    return bodies
+
+
+def _seed_people(session: Session, bodies: dict[str, Body]) -> dict[str, User]:
+    users: dict[str, User] = {}
+    for role_key, (full_name, role, title) in _STAFF.items():
+        username, password = DEMO_PASSWORDS[role_key]
+        users[username] = create_user(session, username, full_name, password, role,
+                                      title=title, actor=SEED_ACTOR)
+    for rank, person in enumerate(MEMBERS + GUESTS, start=1):
+        user = create_user(session, person.username, person.full_name, DELEGATE_PASSWORD,
+                           Role.DELEGATE, title=person.title_vi, actor=SEED_ACTOR)
+        users[person.username] = user
+        for membership in person.memberships:
+            session.add(Membership(body_id=bodies[membership.body].id, user_id=user.id,
+                                   position=membership.position.label_vi, rank=rank))
+    session.flush()
+    return users
+
+
+def _seed_meeting(session: Session, store: BlobStore, font_dir: Path, demo: DemoMeeting,
+                  bodies: dict[str, Body], users: dict[str, User]) -> None:
+    meeting = create_meeting(session, MeetingDetails(
+        body_id=bodies[demo.body].id, session_number=demo.number, title=demo.title,
+        starts_at=demo.starts_at, place=demo.place), SEED_ACTOR)
+    for username in demo.guests:
+        session.add(Invitation(meeting_id=meeting.id, user_id=users[username].id,
+                               role=InvitationRole.GUEST.value))
+    for entry in demo.items:
+        presenter = users[entry.presenter]
+        item = add_agenda_item(session, meeting, entry.title,
+                               f"{presenter.full_name}, {presenter.title}", SEED_ACTOR)
+        paper = entry.document
+        standing_only = paper.audience == AUDIENCE_STANDING_COMMITTEE
+        pdf = render_document_pdf(paper, font_dir=font_dir)
+        create_document(session, store, item, DocumentDetails(
+            symbol=paper.symbol, kind=paper.kind.name_vi, title=paper.title,
+            confidentiality=paper.confidentiality,
+            audience=Audience.BODY_MEMBERS if standing_only else Audience.ALL_INVITED,
+            audience_body_id=bodies["btv"].id if standing_only else None,
+            open_to_guests=paper.guests_allowed,
+        ), Upload(io.BytesIO(pdf), f"{paper.symbol.replace('/', '_')}.pdf", len(pdf)),
+            SEED_ACTOR)
+    session.flush()
