@@ -122,6 +122,8 @@ def configure_auth(app: Flask) -> None:
 
 
 def configure_i18n(app: Flask) -> None:
+    from flask_babel import refresh
+
     from .i18n import register_i18n
     from .labels import register_labels
 
@@ -136,6 +138,7 @@ def configure_i18n(app: Flask) -> None:
 
     @app.before_request
     def remember_locale() -> None:
+        refresh()  # forget a locale cached by an enclosing app context (tests, CLI)
         g.lang = select_locale()
 
     @app.after_request

@@ -23,7 +23,7 @@ from .meetings import AUDIENCE_STANDING_COMMITTEE, DemoMeeting, demo_meetings
 from .pdfs import render_document_pdf
 from .people import BODIES, GUESTS, MEMBERS
 
-DELEGATE_PASSWORD = "demo-daibieu-2026"
+DELEGATE_PASSWORD = "demo-daibieu-2026"  # noqa: S105 - public demo accounts, documented
 #: The accounts a newcomer signs in with, by role: (username, password).
 DEMO_PASSWORDS = {
     "secretariat": ("thuky", "demo-thuky-2026"),
