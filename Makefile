@@ -16,8 +16,8 @@ run: venv debs translations instance
 	@$(PY) -m flask --app meetingsvc seed-demo --if-empty
 	@echo
 	@echo "meetingsvc on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	@echo "  secretariat: thuky / demo-thuky-2026   delegate: nguyenvanhung / demo-daibieu-2026   auditor: kiemtra / demo-kiemtra-2026"
-	@echo "  (all demo accounts: flask --app meetingsvc users list)"
+	@echo "  demo accounts: secretariat thuky / demo-thuky-2026, delegate lyminhhoang / demo-daibieu-2026,"
+	@echo "  auditor kiemtra / demo-kiemtra-2026 (more in README.md)"
 	$(VENV)/bin/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) \
 		--access-logfile - "meetingsvc.wsgi:app"
 
@@ -46,7 +46,7 @@ test-debs:
 	@scripts/ensure-debian-packages $(TEST_DEBS)
 
 translations: venv
-	@$(VENV)/bin/pybabel compile -q -d meetingsvc/translations
+	@$(VENV)/bin/pybabel compile -d meetingsvc/translations >/dev/null
 
 instance: venv
 	@$(PY) -m meetingsvc.instance_setup
