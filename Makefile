@@ -51,6 +51,7 @@ translations: venv
 instance: venv
 	@$(PY) -m meetingsvc.instance_setup
 	@$(PY) -m flask --app meetingsvc init
+	@$(PY) -m flask --app meetingsvc signing init-pki
 
 lint: dev-venv
 	$(VENV)/bin/ruff check meetingsvc signing tests bench

@@ -51,6 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     configure_auth(app)
     configure_i18n(app)
     configure_blueprints(app)
+    configure_celery(app)
     configure_cli(app)
     if app.config.get("BEHIND_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
@@ -159,12 +160,32 @@ def configure_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .documents.views import bp as documents_bp
     from .errors_views import register_error_pages
+    from .issuance.views import bp as issuance_bp
     from .meetings.views import bp as meetings_bp
+    from .tracking.views import bp as tracking_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(issuance_bp)
+    app.register_blueprint(tracking_bp)
     register_error_pages(app)
+
+
+def configure_celery(app: Flask) -> None:
+    """Point Celery at the broker; a unit lost with its worker comes back after the lease."""
+    from .extensions import celery_app
+
+    lease = int(app.config["ISSUANCE_LEASE_SECONDS"])
+    celery_app.conf.update(
+        broker_url=app.config.get("CELERY_BROKER_URL") or "memory://",
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": lease + 30},
+    )
 
 
 def configure_cli(app: Flask) -> None:

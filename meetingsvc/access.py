@@ -6,11 +6,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import abort, request
+from flask import abort, flash, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .accounts.models import Role, User
 from .audit.services import Actor
+from .errors import DomainError
+from .extensions import db
+from .meetings.models import AgendaItem, Meeting
+from .meetings.services import NotVisible, get_visible_meeting
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -46,3 +51,28 @@ def the_user() -> User:
     """The signed-in user, typed, for views already guarded by ``roles_required``."""
     user: User = current_user._get_current_object()  # type: ignore[attr-defined]
     return user
+
+
+def visible_meeting_or_404(meeting_id: int) -> Meeting:
+    try:
+        return get_visible_meeting(db.session, the_user(), meeting_id)
+    except NotVisible:
+        abort(404)
+
+
+def staff_meeting_or_404(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def item_of_or_404(meeting: Meeting, item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        abort(404)
+    return item
+
+
+def flash_error(error: DomainError) -> None:
+    flash(_(error.message, **error.params), "error")

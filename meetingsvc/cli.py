@@ -14,13 +14,15 @@ from .extensions import db
 db_cli = AppGroup("db", help="Database schema (Alembic).")
 users_cli = AppGroup("users", help="Create users, set roles, reset passwords.")
 audit_cli = AppGroup("audit", help="The audit log.")
+signing_cli = AppGroup("signing", help="The office's signing key and the development PKI.")
+issuance_cli = AppGroup("issuance", help="Issuance jobs.")
 
 #: Changes made from the command line are recorded as the operator's, not a user's.
 CLI_ACTOR = Actor(username="cli")
 
 
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, users_cli, audit_cli):
+    for group in (db_cli, users_cli, audit_cli, signing_cli, issuance_cli):
         app.cli.add_command(group)
     app.cli.add_command(init_command)
     app.cli.add_command(seed_demo_command)
@@ -149,3 +151,35 @@ def audit_verify_command() -> None:
     click.echo(f"audit log BROKEN at row {report.first_broken_id}: {report.reason} "
                f"({report.rows_checked} rows before it hold)", err=True)
     raise SystemExit(1)
+
+
+@signing_cli.command("init-pki")
+def init_pki_command() -> None:
+    """Create the development PKI (root CA, issuing CA, office key, TSA key, CRLs) once."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from .issuance.keys import init_dev_pki
+
+    directory, passphrase = init_dev_pki(current_app.config, current_app.instance_path)
+    if passphrase is None:
+        click.echo(f"development PKI already in {directory}")
+        return
+    config_file = Path(current_app.instance_path) / "config.py"
+    with config_file.open("a", encoding="utf-8") as out:
+        out.write("\n# Passphrase of the development PKI's keys (flask signing init-pki).\n"
+                  f"SIGNING_PKCS12_PASSWORD = {passphrase!r}\n")
+    current_app.config["SIGNING_PKCS12_PASSWORD"] = passphrase
+    click.echo(f"development PKI created in {directory}; passphrase stored in {config_file}")
+
+
+@issuance_cli.command("run")
+def issuance_run_command() -> None:
+    """Make every pending issuance unit in this process, then stop."""
+    from flask import current_app
+
+    from .issuance.runner import run_units_inline
+
+    done = run_units_inline(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(f"{done} units processed")

@@ -61,3 +61,34 @@ def _typed(raw: str) -> Any:
 #: Argon2id cost; lowered only by the test configuration.
 PASSWORD_HASH_TIME_COST = 3
 PASSWORD_HASH_MEMORY_KIB = 64 * 1024
+
+#: How each confidentiality level is issued: download, view_only (the portal's viewer
+#: only) or print (numbered paper copies for the secretariat, no electronic copy).
+ISSUANCE_POLICY = {"none": "download", "mat": "view_only", "toi_mat": "print",
+                   "tuyet_mat": "print"}
+#: Seconds a worker holds an issuance unit before another may take it over.
+ISSUANCE_LEASE_SECONDS = 300
+#: Failed attempts after which a unit stays failed until the secretariat retries it.
+ISSUANCE_MAX_ATTEMPTS = 3
+#: Worker processes of the embedded issuance pool; 0 means one per core.
+ISSUANCE_PROCESSES = 0
+#: Celery broker (e.g. redis://127.0.0.1:6379/0); unset runs issuance in-process.
+CELERY_BROKER_URL: str | None = None
+#: Public base of verification links printed as QR codes, e.g. https://tailieu.tinhuy.vn
+PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+#: The office's signing key: a PKCS#12 file (default: the development PKI's) ...
+SIGNING_PKCS12_PATH: str | None = None
+#: ... and its passphrase (instance/config.py or MEETINGSVC_SIGNING_PKCS12_PASSWORD).
+SIGNING_PKCS12_PASSWORD: str | None = None
+#: Or a PKCS#11 token: module path, token label, user PIN, key label.
+SIGNING_PKCS11_MODULE: str | None = None
+SIGNING_PKCS11_TOKEN: str | None = None
+SIGNING_PKCS11_PIN: str | None = None
+SIGNING_PKCS11_KEY_LABEL: str | None = None
+#: PAdES level of issued copies: B-B, B-T, B-LT or B-LTA.
+SIGNING_PROFILE = "B-T"
+#: RFC 3161 timestamp authority; the default is the service's own /tsa endpoint.
+TSA_URL = "http://127.0.0.1:5000/tsa"
+#: Where the development PKI lives; ``None`` means instance/pki.
+PKI_DIR: str | None = None

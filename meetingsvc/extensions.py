@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery import Celery
 from flask import Flask
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -73,3 +74,5 @@ db = Database()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+#: Runs issuance units as tasks when ``CELERY_BROKER_URL`` is set (see ``meetingsvc.jobs``).
+celery_app = Celery("meetingsvc", set_as_current=False)

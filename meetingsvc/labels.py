@@ -19,6 +19,11 @@ MEETING_STATUS_LABELS = {
     "closed": N_("Closed"),
 }
 INVITATION_ROLE_LABELS = {"member": N_("Member"), "guest": N_("Guest")}
+JOB_STATUS_LABELS = {
+    "running": N_("Running"),
+    "completed": N_("Completed"),
+    "completed_with_failures": N_("Completed with failures"),
+}
 AUDIENCE_LABELS = {
     "all_invited": N_("Everyone invited"),
     "body_members": N_("Members of a body only"),
@@ -32,4 +37,5 @@ def register_labels(app: Flask) -> None:
         meeting_status_labels=MEETING_STATUS_LABELS,
         invitation_role_labels=INVITATION_ROLE_LABELS,
         audience_labels=AUDIENCE_LABELS,
+        job_status_labels=JOB_STATUS_LABELS,
     )

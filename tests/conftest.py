@@ -115,8 +115,11 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def session(app: Flask) -> Session:
-    return db.session()
+def session(app: Flask) -> Iterator[Session]:
+    current = db.session()
+    yield current
+    current.rollback()  # even if the app's scoped session was replaced meanwhile
+    current.close()
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..errors import N_, DomainError
 
@@ -88,3 +88,8 @@ class BlobStore:
                 out.write(data)
             os.replace(name, target)
         return sha256
+
+
+def blob_store(config: Mapping[str, Any]) -> BlobStore:
+    """The application's store, from its ``BLOB_DIR`` setting."""
+    return BlobStore(Path(config["BLOB_DIR"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -52,11 +53,19 @@ def audience_rule(document: Document) -> AudienceRule:
     )
 
 
+def recipients_for(session: Session, invitations: list[Invitation]) -> dict[int, Recipient]:
+    """The recipients behind invitations, by user id, with one query for the memberships."""
+    body_ids: dict[int, set[int]] = defaultdict(set)
+    for user_id, body_id in session.execute(
+            select(Membership.user_id, Membership.body_id)
+            .where(Membership.user_id.in_([i.user_id for i in invitations]))):
+        body_ids[user_id].add(body_id)
+    return {i.user_id: Recipient(i.user_id, i.is_guest, frozenset(body_ids[i.user_id]))
+            for i in invitations}
+
+
 def recipient_for(session: Session, invitation: Invitation) -> Recipient:
-    body_ids = session.scalars(
-        select(Membership.body_id).where(Membership.user_id == invitation.user_id)
-    )
-    return Recipient(invitation.user_id, invitation.is_guest, frozenset(body_ids))
+    return recipients_for(session, [invitation])[invitation.user_id]
 
 
 def entitled_documents(session: Session, invitation: Invitation) -> list[Document]:

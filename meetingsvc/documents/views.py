@@ -18,32 +18,28 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from ..access import current_actor, roles_required, the_user
+from ..access import (
+    current_actor,
+    flash_error,
+    item_of_or_404,
+    roles_required,
+    staff_meeting_or_404,
+    the_user,
+    visible_meeting_or_404,
+)
 from ..accounts.models import Body
 from ..audit.services import record
 from ..errors import DomainError
 from ..extensions import db
 from ..forms_common import choices
 from ..meetings.services import STAFF_ROLES, invitation_of
-from ..meetings.views import (
-    flash_error,
-    item_of_or_404,
-    staff_meeting_or_404,
-    visible_meeting_or_404,
-)
-from .blobs import BlobStore
+from .blobs import blob_store
 from .entitlement import audience_rule, is_entitled, recipient_for
 from .forms import DocumentForm, VersionForm
 from .models import Audience, Confidentiality, Document
 from .services import DocumentDetails, Upload, add_version, create_document, document_in_meeting
 
 bp = Blueprint("documents", __name__, url_prefix="/meetings/<int:meeting_id>")
-
-
-def blob_store() -> BlobStore:
-    from pathlib import Path
-
-    return BlobStore(Path(current_app.config["BLOB_DIR"]))
 
 
 def _upload(file: FileStorage) -> Upload:
@@ -82,7 +78,7 @@ def new_document(meeting_id: int, item_id: int) -> Response | str | tuple[str, i
             named_user_ids=frozenset(form.named_user_ids.data or ()),
         )
         try:
-            document = create_document(db.session, blob_store(), item, details,
+            document = create_document(db.session, blob_store(current_app.config), item, details,
                                        _upload(form.file.data), current_actor())
         except DomainError as error:
             refuse_upload(meeting.id, form.file.data, error)
@@ -127,8 +123,8 @@ def upload_version(meeting_id: int, document_id: int) -> Response | tuple[str, i
         return render_template("documents/show.html", meeting=meeting, document=document,
                                form=form, staff=True), 422
     try:
-        version = add_version(db.session, blob_store(), document, _upload(form.file.data),
-                              current_actor(), note=form.note.data)
+        version = add_version(db.session, blob_store(current_app.config), document,
+                              _upload(form.file.data), current_actor(), note=form.note.data)
     except DomainError as error:
         refuse_upload(meeting.id, form.file.data, error)
         return render_template("documents/show.html", meeting=meeting, document=document,
@@ -148,5 +144,6 @@ def download_source(meeting_id: int, document_id: int, number: int) -> Response:
                    None)
     if version is None:
         abort(404)
-    return send_file(blob_store().path_for(version.blob_sha256), mimetype="application/pdf",
-                     download_name=version.original_filename, conditional=True)
+    path = blob_store(current_app.config).path_for(version.blob_sha256)
+    return send_file(path, mimetype="application/pdf", download_name=version.original_filename,
+                     conditional=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import Body, Membership, Role, User
 from ..audit.services import Actor, record
@@ -183,3 +183,15 @@ def guest_candidates(session: Session, meeting: Meeting) -> list[User]:
         select(User).where(User.role == Role.DELEGATE.value, User.active.is_(True),
                            User.id.not_in(invited)).order_by(User.full_name)
     ))
+
+
+def invitations_in_protocol_order(session: Session, meeting: Meeting) -> list[Invitation]:
+    """Members in the body's order (the Secretary first), then guests; ties by name."""
+    rank = dict(session.execute(
+        select(Membership.user_id, Membership.rank).where(Membership.body_id == meeting.body_id)
+    ).all())
+    invitations = list(session.scalars(
+        select(Invitation).where(Invitation.meeting_id == meeting.id)
+        .options(selectinload(Invitation.user))))
+    return sorted(invitations, key=lambda i: (i.is_guest, rank.get(i.user_id, 10_000),
+                                              i.user.full_name, i.user_id))

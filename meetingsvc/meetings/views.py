@@ -12,24 +12,32 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from ..access import current_actor, roles_required, the_user
-from ..accounts.models import Body, Membership, User
+from ..access import (
+    current_actor,
+    flash_error,
+    item_of_or_404,
+    roles_required,
+    staff_meeting_or_404,
+    the_user,
+    visible_meeting_or_404,
+)
+from ..accounts.models import Body, User
 from ..documents.entitlement import entitled_documents
 from ..documents.models import Document
 from ..errors import DomainError
 from ..extensions import db
 from ..forms_common import choices
+from ..issuance.services import jobs_of
 from .forms import AgendaItemForm, EmptyForm, GuestForm, MeetingForm
 from .models import AgendaItem, Invitation, InvitationRole, Meeting
 from .services import (
     STAFF_ROLES,
     MeetingDetails,
-    NotVisible,
     add_agenda_item,
     create_meeting,
-    get_visible_meeting,
     guest_candidates,
     invitation_of,
+    invitations_in_protocol_order,
     invite,
     move_agenda_item,
     remove_agenda_item,
@@ -40,31 +48,6 @@ from .services import (
 )
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
-
-
-def visible_meeting_or_404(meeting_id: int) -> Meeting:
-    try:
-        return get_visible_meeting(db.session, the_user(), meeting_id)
-    except NotVisible:
-        abort(404)
-
-
-def staff_meeting_or_404(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        abort(404)
-    return meeting
-
-
-def item_of_or_404(meeting: Meeting, item_id: int) -> AgendaItem:
-    item = db.session.get(AgendaItem, item_id)
-    if item is None or item.meeting_id != meeting.id:
-        abort(404)
-    return item
-
-
-def flash_error(error: DomainError) -> None:
-    flash(_(error.message, **error.params), "error")
 
 
 @bp.get("/")
@@ -128,8 +111,8 @@ def show_meeting(meeting_id: int) -> str:
     )
     return render_template(
         "meetings/show.html", meeting=meeting, guest_form=guest_form,
-        item_form=AgendaItemForm(), action_form=EmptyForm(),
-        invitations=_invitations_in_order(meeting),
+        item_form=AgendaItemForm(), action_form=EmptyForm(), jobs=jobs_of(db.session, meeting),
+        invitations=invitations_in_protocol_order(db.session, meeting),
     )
 
 
@@ -237,15 +220,6 @@ def _details(form: MeetingForm) -> MeetingDetails:
 
 def _body_choices() -> list[SelectChoice]:
     return choices((b.id, b.name_vi) for b in db.session.scalars(select(Body).order_by(Body.id)))
-
-
-def _invitations_in_order(meeting: Meeting) -> list[Invitation]:
-    """Members in the body's order (the Secretary first), then guests by name."""
-    rank = dict(db.session.execute(
-        select(Membership.user_id, Membership.rank).where(Membership.body_id == meeting.body_id)
-    ).all())
-    return sorted(meeting.invitations,
-                  key=lambda i: (i.is_guest, rank.get(i.user_id, 1000), i.user.full_name))
 
 
 def _items_shown_with(meeting: Meeting, documents: list[Document]) -> list[AgendaItem]:

@@ -1,0 +1,1 @@
+"""Packets: compose, personalise, sign, issue jobs, issued copies."""

@@ -1,0 +1,165 @@
+"""What a delegate's packet holds, and where in the merged PDF each part starts.
+
+Shared by the cover sheet (which prints the page numbers) and the merge (which
+points the bookmarks at them), so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import NamedTuple
+
+from meetingsvc.documents.vocabulary import Confidentiality
+
+__all__ = [
+    "PacketDocument",
+    "PacketInfo",
+    "PacketItem",
+    "highest_mark",
+    "meeting_line",
+    "start_pages",
+    "vietnamese_date_line",
+    "vietnamese_datetime",
+]
+
+_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+_RANK = {level.label_vi: rank for rank, level in enumerate(Confidentiality)}
+
+
+class PacketDocument(NamedTuple):
+    """One document of an agenda item, as its personalised copy will be merged.
+
+    A named tuple, so ``(symbol, title, mark, page_count)`` reads the same."""
+
+    symbol: str
+    """Số, ký hiệu, e.g. "15-NQ/TU"; may be empty for a plain material."""
+    title: str
+    confidentiality_mark: str
+    """"MẬT", "TỐI MẬT", "TUYỆT MẬT" or ""."""
+    page_count: int
+    """Pages of the personalised copy (``PreparedDocument.page_count``): the agenda's
+    page numbers are computed from it before the copies are merged."""
+
+
+@dataclass(frozen=True)
+class PacketItem:
+    """An agenda item and the documents the delegate receives for it, in order."""
+
+    position: int
+    title: str
+    presenter: str
+    documents: tuple[PacketDocument, ...]
+
+    def __post_init__(self) -> None:
+        documents = tuple(PacketDocument._make(d) for d in self.documents)
+        for document in documents:
+            if not isinstance(document.page_count, int) or document.page_count < 1:
+                raise ValueError(
+                    f"item {self.position}, {document.symbol or document.title}: page_count "
+                    f"must be the copy's page count (PreparedDocument.page_count), "
+                    f"not {document.page_count!r}")
+        object.__setattr__(self, "documents", documents)
+
+
+@dataclass(frozen=True)
+class PacketInfo:
+    """Everything the cover sheet and the agenda print for one delegate."""
+
+    body_name: str
+    """The meeting body, e.g. "Ban Chấp hành Đảng bộ tỉnh"."""
+    session_number: int
+    """N in "Hội nghị lần thứ N"."""
+    meeting_title: str
+    starts_at: datetime | str
+    """Local time of the meeting, printed "Thứ Hai, ngày 07/12/2026, 07:30"; a string is
+    printed as it is."""
+    place: str
+    delegate_name: str
+    delegate_title: str
+    """Position, e.g. "Tỉnh ủy viên, Giám đốc Sở Tài chính"."""
+    copy_number: int
+    copy_total: int
+    items: tuple[PacketItem, ...]
+    confidentiality_mark: str | None = None
+    """Mark for the cover; ``None`` takes the strictest among the documents (a mark
+    given here never lowers that)."""
+    copy_id: str = ""
+    """Short reference printed small in the footer."""
+    office_name: str = "VĂN PHÒNG TỈNH ỦY"
+    """Issuing office, in bold in the header."""
+    organisation: str = ""
+    """Line above the office in the header, e.g. "ĐẢNG BỘ TỈNH SƠN HÀ"; may be empty."""
+    issued_place: str = ""
+    """Place of the date line, "Sơn Hà" in "Sơn Hà, ngày 01 tháng 12 năm 2026"."""
+    issued_on: date | None = None
+    """Date of the date line; without it there is no date line."""
+    meeting_kind: str = "Hội nghị"
+
+    @property
+    def meeting_name(self) -> str:
+        """ "Hội nghị lần thứ 12"."""
+        return f"{self.meeting_kind} lần thứ {self.session_number}"
+
+    @property
+    def starts_at_text(self) -> str:
+        if isinstance(self.starts_at, datetime):
+            return vietnamese_datetime(self.starts_at)
+        return self.starts_at
+
+    @property
+    def highest_mark(self) -> str:
+        """The strictest confidentiality of the packet ("" if none)."""
+        marks = [d.confidentiality_mark for item in self.items for d in item.documents]
+        return highest_mark([*marks, self.confidentiality_mark or ""])
+
+    @property
+    def document_pages(self) -> int:
+        return sum(d.page_count for item in self.items for d in item.documents)
+
+
+def highest_mark(marks: Iterable[str]) -> str:
+    """The strictest of the printed ``marks``; "" when none is set."""
+    best, best_rank = "", 0
+    for mark in marks:
+        text = mark.strip().upper()
+        rank = _RANK.get(text, 1 if text else 0)  # an unknown mark still counts as one
+        if rank > best_rank:
+            best, best_rank = text, rank
+    return best
+
+
+def start_pages(
+    front_pages: int, items: Sequence[PacketItem]
+) -> list[tuple[int | None, list[int]]]:
+    """For each item, the 1-based packet page where it starts and where each of its
+    documents starts, given the number of cover and agenda pages before them.
+    An item without documents starts nowhere (``None``)."""
+    page = front_pages + 1
+    result: list[tuple[int | None, list[int]]] = []
+    for item in items:
+        starts = []
+        for document in item.documents:
+            starts.append(page)
+            page += document.page_count
+        result.append((starts[0] if starts else None, starts))
+    return result
+
+
+def vietnamese_datetime(moment: datetime) -> str:
+    """ "Thứ Hai, ngày 07/12/2026, 07:30"."""
+    return f"{_WEEKDAYS[moment.weekday()]}, ngày {moment:%d/%m/%Y}, {moment:%H:%M}"
+
+
+def vietnamese_date_line(place: str, day: date) -> str:
+    """ "Sơn Hà, ngày 05 tháng 02 năm 2026": days below 10 and months 1 and 2 take a
+    leading zero, as the rules for the form of Party documents require."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def meeting_line(body_name: str, meeting_name: str, day: date) -> str:
+    """The meeting line of the copy stamp: "Ban Chấp hành Đảng bộ tỉnh · Hội nghị lần thứ
+    12 · 07/12/2026"."""
+    return f"{body_name} · {meeting_name} · {day:%d/%m/%Y}"

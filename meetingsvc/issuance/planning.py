@@ -1,0 +1,150 @@
+"""Planning an issuance: which delegate gets which numbered copy, decided once, in the database.
+
+Numbers are fixed here, inside one transaction holding the meeting's row lock,
+before any file is made; workers only fill the planned rows in. So a retry or
+a crash can never number a copy twice, and the unique constraints on
+``IssuedCopy`` make sure of it even under concurrent requests.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..audit.services import Actor, record
+from ..documents.entitlement import Recipient, audience_rule, is_entitled, recipients_for
+from ..documents.models import Document, DocumentVersion
+from ..documents.vocabulary import Confidentiality
+from ..errors import N_, DomainError
+from ..meetings.models import AgendaItem, Invitation, Meeting, MeetingStatus
+from ..meetings.services import invitations_in_protocol_order
+from .models import (
+    Channel,
+    CopyKind,
+    IssuanceJob,
+    IssuanceUnit,
+    IssuedCopy,
+)
+from .policy import channel_for
+
+
+class IssuanceError(DomainError):
+    """An issuance that cannot start; the message says why."""
+
+
+@dataclass(frozen=True)
+class PlannedCopy:
+    user_id: int
+    version: DocumentVersion
+    channel: Channel
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def start_issuance(session: Session, meeting: Meeting, actor: Actor,
+                   policy: Mapping[str, str]) -> IssuanceJob:
+    """Plan every copy not yet issued: new delegates, new versions, or the whole meeting.
+
+    Raises ``IssuanceError`` when there is nothing new to issue.
+    """
+    session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+    invitations = invitations_in_protocol_order(session, meeting)
+    if not invitations:
+        raise IssuanceError(N_("Nobody is invited to this meeting."))
+    documents = _documents_in_agenda_order(session, meeting)
+    if not documents:
+        raise IssuanceError(N_("The meeting has no documents to issue."))
+    recipients = recipients_for(session, invitations)
+    planned: dict[int, list[PlannedCopy]] = defaultdict(list)
+    for document in documents:
+        version = document.current_version
+        assert version is not None  # every document is created with its first version
+        rule = audience_rule(document)
+        entitled = [inv.user_id for inv in invitations
+                    if is_entitled(recipients[inv.user_id], rule)]
+        channel = channel_for(Confidentiality(document.confidentiality), policy)
+        already = set(session.scalars(
+            select(IssuedCopy.user_id).where(IssuedCopy.series == _series(version))))
+        for user_id in entitled:
+            if user_id not in already:
+                planned[user_id].append(PlannedCopy(user_id, version, channel))
+    if not planned:
+        raise IssuanceError(N_("Every delegate already has every current document."))
+
+    job = IssuanceJob(meeting_id=meeting.id, created_by_id=actor.user_id)
+    session.add(job)
+    session.flush()
+    _number_item_copies(session, job, planned, invitations, recipients, documents)
+    if meeting.status == MeetingStatus.DRAFT.value:
+        meeting.status = MeetingStatus.ISSUED.value
+    copies = sum(len(p) for p in planned.values())
+    record(session, "issuance.started", actor, object_type="issuance_job", object_id=job.id,
+           meeting_id=meeting.id, details={"delegates": len(planned), "item_copies": copies})
+    return job
+
+
+def _series(version: DocumentVersion) -> str:
+    return f"version:{version.id}"
+
+
+def _number_item_copies(session: Session, job: IssuanceJob,
+                        planned: dict[int, list[PlannedCopy]],
+                        invitations: list[Invitation], recipients: dict[int, Recipient],
+                        documents: list[Document]) -> None:
+    """Create the units and copy rows, numbering each series densely in protocol order."""
+    units: dict[int, IssuanceUnit] = {}
+    for invitation in invitations:
+        if invitation.user_id in planned:
+            unit = IssuanceUnit(job_id=job.id, user_id=invitation.user_id)
+            session.add(unit)
+            units[invitation.user_id] = unit
+    session.flush()
+
+    by_version: dict[int, list[PlannedCopy]] = defaultdict(list)
+    for invitation in invitations:
+        for copy in planned.get(invitation.user_id, []):
+            by_version[copy.version.id].append(copy)
+    for document in documents:
+        version = document.current_version
+        assert version is not None
+        copies = by_version.get(version.id, [])
+        if not copies:
+            continue
+        series = _series(version)
+        taken = session.scalar(select(func.coalesce(func.max(IssuedCopy.copy_number), 0))
+                               .where(IssuedCopy.series == series)) or 0
+        rule = audience_rule(document)
+        total = max(taken + len(copies),
+                    sum(1 for r in recipients.values() if is_entitled(r, rule)))
+        for number, copy in enumerate(copies, start=taken + 1):
+            session.add(IssuedCopy(
+                job_id=job.id, unit_id=units[copy.user_id].id, meeting_id=job.meeting_id,
+                user_id=copy.user_id, kind=CopyKind.ITEM.value, document_version_id=version.id,
+                series=series, copy_number=number, copy_total=total,
+                channel=copy.channel.value, verification_token=new_token()))
+
+    electronic = [user_id for user_id, copies in planned.items()
+                  if any(c.channel is not Channel.PRINT for c in copies)]
+    packet_users = [inv.user_id for inv in invitations if inv.user_id in electronic]
+    for number, user_id in enumerate(packet_users, start=1):
+        session.add(IssuedCopy(
+            job_id=job.id, unit_id=units[user_id].id, meeting_id=job.meeting_id,
+            user_id=user_id, kind=CopyKind.PACKET.value, document_version_id=None,
+            series=f"packet:{job.meeting_id}:{job.id}", copy_number=number,
+            copy_total=len(packet_users), channel=Channel.DOWNLOAD.value,
+            verification_token=new_token()))
+    session.flush()
+
+
+def _documents_in_agenda_order(session: Session, meeting: Meeting) -> list[Document]:
+    return list(session.scalars(
+        select(Document).outerjoin(AgendaItem, Document.agenda_item_id == AgendaItem.id)
+        .where(Document.meeting_id == meeting.id)
+        .order_by(func.coalesce(AgendaItem.position, 10_000), Document.id)))

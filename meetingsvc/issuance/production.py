@@ -1,0 +1,152 @@
+"""The worker side of issuing: stamp, sign and store one delegate's copies.
+
+Runs in worker processes (the embedded pool or Celery), with no database: the
+input is a ``UnitSpec``, the output a ``UnitResult``. Each process opens the
+signing key once and prepares each source document once (parsing it, laying
+out the stamp's fixed parts), then reuses that for every delegate's copy.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from signing import SignerSettings, SignRequest
+from signing.pool import current_signer, init_signer
+
+from ..documents.blobs import BlobStore
+from .pdf import (
+    CopyStamp,
+    PacketDocument,
+    PacketInfo,
+    PacketItem,
+    PreparedDocument,
+    assemble_packet,
+    personalise,
+    prepare_document,
+    render_cover_and_agenda,
+)
+from .units import ItemCopySpec, PacketSpec, ProducedCopy, UnitResult, UnitSpec
+
+log = logging.getLogger(__name__)
+
+#: Source documents kept prepared per process: a congress has about 30.
+PREPARED_CACHE_SIZE = 48
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    signer: SignerSettings
+    blob_dir: str
+    font_dir: str
+
+
+class _WorkerState:
+    def __init__(self, config: WorkerConfig) -> None:
+        self.store = BlobStore(Path(config.blob_dir))
+        self.font_dir = Path(config.font_dir)
+        self._prepared: OrderedDict[str, PreparedDocument] = OrderedDict()
+
+    def prepared(self, sha256: str) -> PreparedDocument:
+        """The source document ready to personalise, prepared once per process."""
+        document = self._prepared.get(sha256)
+        if document is None:
+            source = self.store.path_for(sha256).read_bytes()
+            document = prepare_document(source, font_dir=self.font_dir)
+            self._prepared[sha256] = document
+            if len(self._prepared) > PREPARED_CACHE_SIZE:
+                self._prepared.popitem(last=False)
+        else:
+            self._prepared.move_to_end(sha256)
+        return document
+
+
+_state: _WorkerState | None = None
+
+
+def init_worker(config: WorkerConfig) -> None:
+    """Process initializer: open the signing key and the blob store once."""
+    global _state
+    init_signer(config.signer)
+    _state = _WorkerState(config)
+
+
+def is_initialised() -> bool:
+    return _state is not None
+
+
+def produce_unit(spec: UnitSpec) -> UnitResult:
+    """Make, sign and store every copy of one delegate; a failing copy fails alone."""
+    if _state is None:
+        raise RuntimeError("init_worker was not called in this process")
+    state = _state
+    produced: list[ProducedCopy] = []
+    failures: list[tuple[int, str]] = []
+    packet_parts: list[tuple[ItemCopySpec, bytes]] = []
+    for item in spec.items:
+        try:
+            personalised = personalise(state.prepared(item.source_sha256), _copy_stamp(item))
+            if item.in_packet:
+                packet_parts.append((item, personalised))
+            if item.sign:
+                produced.append(_sign_and_store(state, item.copy_id, personalised,
+                                                item.qr_url, item.metadata, item.symbol))
+        except Exception as exc:  # reported per copy, the others go on
+            log.exception("copy %s failed", item.copy_id)
+            failures.append((item.copy_id, f"{type(exc).__name__}: {exc}"))
+    if spec.packet is not None:
+        if failures:
+            failures.append((spec.packet.copy_id, "not assembled: a document of it failed"))
+        else:
+            try:
+                produced.append(_packet(state, spec.packet, spec.items, packet_parts))
+            except Exception as exc:
+                log.exception("packet %s failed", spec.packet.copy_id)
+                failures.append((spec.packet.copy_id, f"{type(exc).__name__}: {exc}"))
+    return UnitResult(spec.unit_id, tuple(produced), tuple(failures))
+
+
+def _copy_stamp(item: ItemCopySpec) -> CopyStamp:
+    stamp = item.stamp
+    return CopyStamp(confidentiality_mark=stamp.confidentiality_mark,
+                     meeting_line=stamp.meeting_line, copy_number=stamp.copy_number,
+                     copy_total=stamp.copy_total, delegate_name=stamp.delegate_name,
+                     copy_id=stamp.copy_ref)
+
+
+def _sign_and_store(state: _WorkerState, copy_id: int, pdf: bytes, qr_url: str,
+                    metadata: object, label: str) -> ProducedCopy:
+    request = SignRequest(qr_url=qr_url, metadata=dict(metadata),  # type: ignore[call-overload]
+                          label=label)
+    signed = current_signer().sign(pdf, request)
+    return ProducedCopy(copy_id, state.store.put_bytes(signed), len(signed))
+
+
+def _packet(state: _WorkerState, packet: PacketSpec, items: tuple[ItemCopySpec, ...],
+            parts: list[tuple[ItemCopySpec, bytes]]) -> ProducedCopy:
+    """Cover, agenda and the downloadable copies, merged with bookmarks, signed as a whole."""
+    agenda: dict[int, list[ItemCopySpec]] = {}
+    for item in items:
+        if item.in_packet:
+            agenda.setdefault(item.agenda_position, []).append(item)
+    packet_items = [
+        PacketItem(position=position, title=entries[0].agenda_title,
+                   presenter=entries[0].presenter,
+                   documents=tuple(PacketDocument(e.symbol, e.title, e.stamp.confidentiality_mark,
+                                                  e.page_count) for e in entries))
+        for position, entries in sorted(agenda.items())]
+    info = PacketInfo(
+        body_name=packet.body_name, session_number=packet.session_number,
+        meeting_title=packet.meeting_title, starts_at=packet.starts_at, place=packet.place,
+        delegate_name=packet.delegate_name, delegate_title=packet.delegate_title,
+        copy_number=packet.copy_number, copy_total=packet.copy_total,
+        items=tuple(packet_items), copy_id=f"#{packet.copy_id}",
+        office_name=packet.office_name.upper())
+    cover = render_cover_and_agenda(info, font_dir=state.font_dir)
+    merged = assemble_packet(cover, [
+        (packet_item, [pdf for spec, pdf in parts if spec.agenda_position == packet_item.position])
+        for packet_item in packet_items])
+    return _sign_and_store(state, packet.copy_id, merged, packet.qr_url, packet.metadata,
+                           "packet")

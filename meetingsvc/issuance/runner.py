@@ -1,0 +1,193 @@
+"""Driving issuance: the embedded worker pool, and the Celery tasks when a broker is set.
+
+Both drivers do the same three steps per unit, each in its own transaction:
+claim it (a lease), make its files in a worker process, record the result.
+A driver that dies mid-unit leaves a lease that runs out; the unit is then
+claimed again and redone with the same copy rows and numbers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from flask import Flask
+
+from signing import WorkerPool
+from signing.pool import default_processes
+
+from ..extensions import db
+from .keys import signer_settings
+from .models import IssuanceUnit
+from .services import (
+    LinkSettings,
+    build_unit_spec,
+    claim_unit,
+    claimable_unit_ids,
+    fail_unit,
+    record_unit_result,
+)
+from .units import UnitResult, UnitSpec
+
+if TYPE_CHECKING:
+    from .production import WorkerConfig
+
+log = logging.getLogger(__name__)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def worker_config(app: Flask) -> WorkerConfig:
+    from .production import WorkerConfig
+
+    return WorkerConfig(signer=signer_settings(app.config, app.instance_path),
+                        blob_dir=app.config["BLOB_DIR"], font_dir=app.config["PDF_FONT_DIR"])
+
+
+def link_settings(app: Flask) -> LinkSettings:
+    return LinkSettings(public_base_url=app.config["PUBLIC_BASE_URL"],
+                        office_name=app.config["OFFICE_NAME"])
+
+
+def lease(app: Flask) -> timedelta:
+    return timedelta(seconds=app.config["ISSUANCE_LEASE_SECONDS"])
+
+
+def claim_next(app: Flask, worker: str, unit_id: int | None = None) -> UnitSpec | None:
+    """Claim a unit and describe it, in one committed transaction."""
+    session = db.session
+    try:
+        unit = claim_unit(session, worker, lease(app), unit_id=unit_id)
+        spec = build_unit_spec(session, unit, link_settings(app)) if unit else None
+        session.commit()
+        return spec
+    except Exception:
+        session.rollback()
+        raise
+
+
+def record(app: Flask, unit_id: int, result: UnitResult | None, error: str | None) -> None:
+    """Store a unit's result (or its failure) in one committed transaction."""
+    session = db.session
+    try:
+        unit = session.get(IssuanceUnit, unit_id)
+        assert unit is not None
+        max_attempts = app.config["ISSUANCE_MAX_ATTEMPTS"]
+        if result is not None:
+            record_unit_result(session, unit, result, max_attempts)
+        else:
+            fail_unit(session, unit, error or "unknown error", max_attempts)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
+def run_units_inline(app: Flask, worker: str | None = None) -> int:
+    """Make every claimable unit in this process, one after the other (tests, the CLI)."""
+    from .production import init_worker, produce_unit
+
+    worker = worker or worker_name()
+    init_worker(worker_config(app))
+    done = 0
+    while (spec := claim_next(app, worker)) is not None:
+        try:
+            result: UnitResult | None = produce_unit(spec)
+            error = None
+        except Exception as exc:  # a unit that breaks is recorded, never lost
+            log.exception("issuance unit %s failed", spec.unit_id)
+            result, error = None, f"{type(exc).__name__}: {exc}"
+        record(app, spec.unit_id, result, error)
+        done += 1
+    return done
+
+
+class EmbeddedRunner:
+    """Runs issuance units on a process pool, fed from a background thread of the web process.
+
+    ``wake()`` after a job is created; the thread works until nothing is left to claim,
+    then stops (and its pool with it). Several web processes may each run one: the
+    claims keep them from doing the same unit twice.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._again = threading.Event()
+
+    def wake(self) -> None:
+        with self._lock:
+            self._again.set()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="issuance",
+                                                daemon=True)
+                self._thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        from .production import init_worker
+
+        worker = worker_name()
+        with self.app.app_context():
+            try:
+                processes = self.app.config["ISSUANCE_PROCESSES"] or default_processes()
+                with WorkerPool(init_worker, (worker_config(self.app),),
+                                processes=processes) as pool:
+                    while self._again.is_set():
+                        self._again.clear()
+                        self._drain(pool, worker)
+            except Exception:
+                log.exception("the issuance runner stopped")
+            finally:
+                db.session.remove()
+
+    def _drain(self, pool: WorkerPool, worker: str) -> None:
+        from .production import produce_unit
+
+        unit_ids: dict[int, int] = {}  # input position -> unit id, for the units in flight
+        positions = itertools.count()
+
+        def claimed() -> Iterator[UnitSpec]:
+            while (spec := claim_next(self.app, worker)) is not None:
+                unit_ids[next(positions)] = spec.unit_id
+                yield spec
+
+        for outcome in pool.imap(produce_unit, claimed()):
+            record(self.app, unit_ids.pop(outcome.index),
+                   outcome.value if outcome.ok else None, outcome.error)
+
+
+def start_runner(app: Flask) -> None:
+    """Wake whatever runs issuance: enqueue Celery tasks, or the embedded pool."""
+    if app.config.get("CELERY_BROKER_URL"):
+        from ..jobs import enqueue_claimable_units
+
+        enqueue_claimable_units()
+        return
+    runner: EmbeddedRunner = app.extensions.setdefault("issuance_runner", EmbeddedRunner(app))
+    runner.wake()
+
+
+def resume_unfinished(app: Flask) -> None:
+    """After a restart, pick up units left pending or with an expired lease."""
+    with app.app_context():
+        session = db.new_session()
+        try:
+            unfinished = bool(claimable_unit_ids(session))
+        finally:
+            session.close()
+    if unfinished:
+        start_runner(app)

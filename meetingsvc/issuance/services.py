@@ -1,0 +1,338 @@
+"""The database side of issuing: claim a unit, describe it to a worker, record what came back.
+
+Each function takes a session and flushes; the caller owns the transaction
+(one per unit of work), so a crash loses at most the unit in hand, which is
+claimed again when its lease runs out.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..accounts.models import User
+from ..audit.services import Actor, record
+from ..documents.models import Blob, DocumentVersion
+from ..documents.vocabulary import Confidentiality
+from ..meetings.models import Meeting
+from ..models_common import utcnow
+from ..tracking.models import DeliveryEvent, EventKind
+from .models import (
+    Channel,
+    CopyKind,
+    CopyStatus,
+    IssuanceJob,
+    IssuanceUnit,
+    IssuedCopy,
+    JobStatus,
+    UnitStatus,
+)
+from .pdf import meeting_line
+from .units import ItemCopySpec, PacketSpec, Stamp, UnitResult, UnitSpec
+
+log = logging.getLogger(__name__)
+SYSTEM = Actor(username="issuance")
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Pending, or held by a worker whose lease ran out."""
+    return or_(IssuanceUnit.status == UnitStatus.PENDING.value,
+               and_(IssuanceUnit.status == UnitStatus.RUNNING.value,
+                    IssuanceUnit.lease_until < now))
+
+
+def claim_unit(session: Session, worker: str, lease: timedelta,
+               unit_id: int | None = None, job_id: int | None = None) -> IssuanceUnit | None:
+    """Take a claimable unit for a lease, in one atomic update."""
+    now = utcnow()
+    candidate = select(IssuanceUnit.id).where(_claimable(now)).order_by(IssuanceUnit.id).limit(1)
+    if unit_id is not None:
+        candidate = candidate.where(IssuanceUnit.id == unit_id)
+    if job_id is not None:
+        candidate = candidate.where(IssuanceUnit.job_id == job_id)
+    claimed = session.scalar(
+        update(IssuanceUnit)
+        .where(IssuanceUnit.id == candidate.with_for_update(skip_locked=True).scalar_subquery())
+        .where(_claimable(now))
+        .values(status=UnitStatus.RUNNING.value, claimed_by=worker, lease_until=now + lease,
+                attempts=IssuanceUnit.attempts + 1)
+        .returning(IssuanceUnit.id))
+    if claimed is None:
+        return None
+    session.flush()
+    return session.get(IssuanceUnit, claimed, populate_existing=True)
+
+
+def claimable_unit_ids(session: Session) -> list[int]:
+    return list(session.scalars(
+        select(IssuanceUnit.id).where(_claimable(utcnow())).order_by(IssuanceUnit.id)))
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    public_base_url: str
+    office_name: str
+
+
+def build_unit_spec(session: Session, unit: IssuanceUnit, links: LinkSettings) -> UnitSpec:
+    """Describe one delegate's copies for a worker: what to stamp, sign and merge."""
+    meeting = unit.job.meeting
+    user = unit.user
+    copies = list(session.scalars(select(IssuedCopy).where(IssuedCopy.unit_id == unit.id)))
+    to_sign = {c.id for c in copies if c.kind == CopyKind.ITEM.value}
+    items = [_item_spec(c, meeting, links, sign=True) for c in _in_agenda_order(session, copies)
+             if c.id in to_sign]
+    packet_copy = next((c for c in copies if c.kind == CopyKind.PACKET.value), None)
+    packet = None
+    if packet_copy is not None:
+        # A packet also carries the delegate's current copies issued by earlier jobs.
+        current = _current_download_copies(session, meeting.id, user.id, exclude=to_sign)
+        items += [_item_spec(c, meeting, links, sign=False) for c in current]
+        items.sort(key=lambda i: (i.agenda_position, i.symbol))
+        packet = PacketSpec(
+            copy_id=packet_copy.id, copy_number=packet_copy.copy_number,
+            copy_total=packet_copy.copy_total, qr_url=_verify_url(links, packet_copy),
+            metadata=_metadata(packet_copy, "PACKET"), body_name=meeting.body.name_vi,
+            session_number=meeting.session_number, meeting_title=meeting.title,
+            starts_at=local_time(meeting.starts_at), place=meeting.place,
+            delegate_name=user.full_name, delegate_title=user.title or "",
+            office_name=links.office_name)
+    return UnitSpec(unit_id=unit.id, items=tuple(items), packet=packet)
+
+
+VIETNAM_UTC_OFFSET = timedelta(hours=7)
+
+
+def local_time(moment: datetime) -> datetime:
+    """A stored UTC time as Vietnam reads it (UTC+7, no daylight saving)."""
+    return (moment + VIETNAM_UTC_OFFSET).replace(tzinfo=None)
+
+
+def copy_meeting_line(meeting: Meeting) -> str:
+    return meeting_line(meeting.body.name_vi, f"Hội nghị lần thứ {meeting.session_number}",
+                        local_time(meeting.starts_at).date())
+
+
+def _verify_url(links: LinkSettings, copy: IssuedCopy) -> str:
+    return f"{links.public_base_url.rstrip('/')}/v/{copy.verification_token}"
+
+
+def _metadata(copy: IssuedCopy, symbol: str) -> dict[str, str]:
+    return {"MeetingsvcCopyId": str(copy.id), "MeetingsvcSymbol": symbol,
+            "MeetingsvcCopyNumber": f"{copy.copy_number}/{copy.copy_total}",
+            "MeetingsvcToken": copy.verification_token}
+
+
+def _item_spec(copy: IssuedCopy, meeting: Meeting, links: LinkSettings, *,
+               sign: bool) -> ItemCopySpec:
+    version = copy.document_version
+    assert version is not None
+    document = version.document
+    item = document.agenda_item
+    mark = Confidentiality(document.confidentiality).label_vi
+    return ItemCopySpec(
+        copy_id=copy.id, source_sha256=version.blob_sha256,
+        stamp=Stamp(confidentiality_mark=mark, meeting_line=copy_meeting_line(meeting),
+                    copy_number=copy.copy_number, copy_total=copy.copy_total,
+                    delegate_name=copy.user.full_name, copy_ref=f"#{copy.id}"),
+        qr_url=_verify_url(links, copy), metadata=_metadata(copy, document.symbol),
+        agenda_position=item.position if item else 10_000,
+        agenda_title=item.title if item else document.title,
+        presenter=(item.presenter or "") if item else "",
+        symbol=document.symbol, title=document.title, page_count=version.page_count,
+        in_packet=copy.channel == Channel.DOWNLOAD.value, sign=sign)
+
+
+def _in_agenda_order(session: Session, copies: list[IssuedCopy]) -> list[IssuedCopy]:
+    def key(copy: IssuedCopy) -> tuple[int, int]:
+        version = copy.document_version
+        if version is None:
+            return (1_000_000, copy.id)
+        item = version.document.agenda_item
+        return (item.position if item else 10_000, version.document_id)
+
+    return sorted(copies, key=key)
+
+
+def _current_download_copies(session: Session, meeting_id: int, user_id: int,
+                             exclude: set[int]) -> list[IssuedCopy]:
+    """The delegate's delivered, current, downloadable item copies of this meeting."""
+    copies = session.scalars(select(IssuedCopy).where(
+        IssuedCopy.meeting_id == meeting_id, IssuedCopy.user_id == user_id,
+        IssuedCopy.kind == CopyKind.ITEM.value, IssuedCopy.channel == Channel.DOWNLOAD.value,
+        IssuedCopy.status == CopyStatus.DELIVERED.value, IssuedCopy.superseded_at.is_(None),
+        IssuedCopy.recalled_at.is_(None)))
+    newer_documents = {c.document_version.document_id for c in session.scalars(
+        select(IssuedCopy).where(IssuedCopy.id.in_(exclude))) if c.document_version}
+    return [c for c in copies if c.id not in exclude
+            and c.document_version is not None
+            and c.document_version.document_id not in newer_documents]
+
+
+def record_unit_result(session: Session, unit: IssuanceUnit, result: UnitResult,
+                       max_attempts: int) -> None:
+    """Store what a worker made. A complete unit is delivered to its delegate all at once."""
+    now = utcnow()
+    copies = {c.id: c for c in session.scalars(
+        select(IssuedCopy).where(IssuedCopy.unit_id == unit.id))}
+    for produced in result.produced:
+        if session.get(Blob, produced.sha256) is None:
+            session.add(Blob(sha256=produced.sha256, size=produced.size))
+        copy = copies[produced.copy_id]
+        copy.blob_sha256 = produced.sha256
+        copy.status = CopyStatus.SIGNED.value
+        copy.signed_at = now
+        copy.failure_reason = None
+    if not result.complete:
+        reasons = "; ".join(f"#{copy_id}: {reason}" for copy_id, reason in result.failures)
+        for copy_id, reason in result.failures:
+            copies[copy_id].failure_reason = reason[:1000]
+        retry = unit.attempts < max_attempts
+        unit.status = UnitStatus.PENDING.value if retry else UnitStatus.FAILED.value
+        for copy_id, _ in result.failures:
+            copies[copy_id].status = (CopyStatus.PENDING if retry else CopyStatus.FAILED).value
+        unit.error = reasons[:1000]
+        unit.lease_until = None
+        log.warning("issuance unit %s failed (attempt %s): %s", unit.id, unit.attempts, reasons)
+    else:
+        _deliver(session, unit, list(copies.values()), now)
+    session.flush()
+    _finish_job_if_done(session, unit.job)
+
+
+def fail_unit(session: Session, unit: IssuanceUnit, reason: str, max_attempts: int) -> None:
+    """A worker could not make the unit at all (it crashed, the key was missing, ...)."""
+    failures = tuple((c, reason) for c in session.scalars(
+        select(IssuedCopy.id).where(IssuedCopy.unit_id == unit.id)))
+    record_unit_result(session, unit, UnitResult(unit.id, (), failures), max_attempts)
+
+
+def _deliver(session: Session, unit: IssuanceUnit, copies: list[IssuedCopy],
+             now: datetime) -> None:
+    unit.status = UnitStatus.DONE.value
+    unit.finished_at = now
+    unit.error = None
+    unit.lease_until = None
+    for copy in copies:
+        _supersede_older(session, copy, now)
+        if copy.channel == Channel.PRINT.value:
+            continue  # a paper copy is delivered when the secretariat hands it over
+        copy.status = CopyStatus.DELIVERED.value
+        copy.delivered_at = now
+        session.add(DeliveryEvent(copy_id=copy.id, kind=EventKind.DELIVERED.value, at=now))
+    record(session, "issuance.delivered", SYSTEM, object_type="issuance_unit",
+           object_id=unit.id, meeting_id=unit.job.meeting_id,
+           details={"user": unit.user.username, "copies": len(copies)})
+
+
+def _supersede_older(session: Session, copy: IssuedCopy, now: datetime) -> None:
+    """Mark the delegate's earlier copies of the same document (or packet) superseded."""
+    same = [IssuedCopy.meeting_id == copy.meeting_id, IssuedCopy.user_id == copy.user_id,
+            IssuedCopy.kind == copy.kind, IssuedCopy.id != copy.id,
+            IssuedCopy.superseded_at.is_(None), IssuedCopy.job_id != copy.job_id]
+    if copy.kind == CopyKind.ITEM.value:
+        assert copy.document_version is not None
+        same.append(IssuedCopy.document_version_id.in_(
+            select(DocumentVersion.id).where(
+                DocumentVersion.document_id == copy.document_version.document_id)))
+    for older in session.scalars(select(IssuedCopy).where(*same)):
+        older.superseded_at = now
+        older.superseded_by_id = copy.id
+        record(session, "copy.superseded", SYSTEM, object_type="issued_copy",
+               object_id=older.id, meeting_id=copy.meeting_id,
+               details={"user": copy.user.username, "by": copy.id})
+
+
+def _finish_job_if_done(session: Session, job: IssuanceJob) -> None:
+    open_units = session.scalar(select(func.count()).select_from(IssuanceUnit).where(
+        IssuanceUnit.job_id == job.id,
+        IssuanceUnit.status.in_([UnitStatus.PENDING.value, UnitStatus.RUNNING.value])))
+    if open_units:
+        return
+    failed = session.scalar(select(func.count()).select_from(IssuanceUnit).where(
+        IssuanceUnit.job_id == job.id, IssuanceUnit.status == UnitStatus.FAILED.value))
+    job.status = (JobStatus.COMPLETED_WITH_FAILURES if failed else JobStatus.COMPLETED).value
+    job.finished_at = utcnow()
+    record(session, "issuance.finished", SYSTEM, object_type="issuance_job", object_id=job.id,
+           meeting_id=job.meeting_id, details={"status": job.status, "failed_units": failed})
+
+
+def retry_failed_units(session: Session, job: IssuanceJob, actor: Actor) -> int:
+    """Put a job's failed units back in the queue, with fresh attempts."""
+    units = list(session.scalars(select(IssuanceUnit).where(
+        IssuanceUnit.job_id == job.id, IssuanceUnit.status == UnitStatus.FAILED.value)))
+    for unit in units:
+        unit.status = UnitStatus.PENDING.value
+        unit.attempts = 0
+        session.execute(update(IssuedCopy).where(
+            IssuedCopy.unit_id == unit.id, IssuedCopy.status == CopyStatus.FAILED.value,
+        ).values(status=CopyStatus.PENDING.value))
+    if units:
+        job.status = JobStatus.RUNNING.value
+        job.finished_at = None
+        record(session, "issuance.retried", actor, object_type="issuance_job", object_id=job.id,
+               meeting_id=job.meeting_id, details={"units": len(units)})
+    session.flush()
+    return len(units)
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    job_id: int
+    status: str
+    total: int
+    signed: int
+    failed: int
+    delegates_total: int
+    delegates_done: int
+    copies_per_second: float
+    seconds_left: float | None
+    failures: tuple[tuple[str, str], ...]
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.signed / self.total) if self.total else 100
+
+    def to_dict(self) -> dict[str, object]:
+        return {"job_id": self.job_id, "status": self.status, "total": self.total,
+                "signed": self.signed, "failed": self.failed, "percent": self.percent,
+                "delegates_total": self.delegates_total, "delegates_done": self.delegates_done,
+                "copies_per_second": round(self.copies_per_second, 2),
+                "seconds_left": None if self.seconds_left is None else round(self.seconds_left),
+                "failures": [{"delegate": d, "reason": r} for d, r in self.failures]}
+
+
+def job_progress(session: Session, job: IssuanceJob) -> JobProgress:
+    """Copies signed of the total, the rate so far and the time left, counted in SQL."""
+    counts = dict(session.execute(
+        select(IssuedCopy.status, func.count()).where(IssuedCopy.job_id == job.id)
+        .group_by(IssuedCopy.status)).all())
+    total = sum(counts.values())
+    signed = counts.get(CopyStatus.SIGNED.value, 0) + counts.get(CopyStatus.DELIVERED.value, 0)
+    units = dict(session.execute(
+        select(IssuanceUnit.status, func.count()).where(IssuanceUnit.job_id == job.id)
+        .group_by(IssuanceUnit.status)).all())
+    end = job.finished_at or utcnow()
+    elapsed = max((end - job.created_at).total_seconds(), 0.001)
+    rate = signed / elapsed
+    left = total - signed - counts.get(CopyStatus.FAILED.value, 0)
+    failures = tuple((name, error or "") for name, error in session.execute(
+        select(User.full_name, IssuanceUnit.error).join(User, User.id == IssuanceUnit.user_id)
+        .where(IssuanceUnit.job_id == job.id, IssuanceUnit.error.is_not(None))
+        .order_by(IssuanceUnit.id).limit(50)).all())
+    return JobProgress(
+        job_id=job.id, status=job.status, total=total, signed=signed,
+        failed=counts.get(CopyStatus.FAILED.value, 0),
+        delegates_total=sum(units.values()), delegates_done=units.get(UnitStatus.DONE.value, 0),
+        copies_per_second=rate, seconds_left=(left / rate) if rate > 0 and left else None,
+        failures=failures)
+
+
+def jobs_of(session: Session, meeting: Meeting) -> list[IssuanceJob]:
+    return list(session.scalars(select(IssuanceJob).where(
+        IssuanceJob.meeting_id == meeting.id).order_by(IssuanceJob.id.desc())))

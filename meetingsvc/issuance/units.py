@@ -1,0 +1,90 @@
+"""What a worker needs to make one delegate's copies, and what it hands back.
+
+Plain, picklable data: the database side builds a ``UnitSpec``, a worker
+process (the embedded pool or a Celery worker) turns it into signed files
+with ``production.produce_unit`` and returns a ``UnitResult``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """The personalisation printed on every page of a copy."""
+
+    confidentiality_mark: str
+    meeting_line: str
+    copy_number: int
+    copy_total: int
+    delegate_name: str
+    copy_ref: str
+
+
+@dataclass(frozen=True)
+class ItemCopySpec:
+    """One document copy to personalise, and (unless ``sign`` is false) to sign and store."""
+
+    copy_id: int
+    source_sha256: str
+    stamp: Stamp
+    qr_url: str
+    metadata: Mapping[str, str]
+    agenda_position: int
+    agenda_title: str
+    presenter: str
+    symbol: str
+    title: str
+    page_count: int
+    #: Part of the merged packet (downloadable documents only).
+    in_packet: bool
+    #: False for a copy issued earlier that is only re-stamped into a new packet.
+    sign: bool = True
+
+
+@dataclass(frozen=True)
+class PacketSpec:
+    copy_id: int
+    copy_number: int
+    copy_total: int
+    qr_url: str
+    metadata: Mapping[str, str]
+    body_name: str
+    session_number: int
+    meeting_title: str
+    #: Local time of the meeting (Vietnam).
+    starts_at: datetime
+    place: str
+    delegate_name: str
+    delegate_title: str
+    office_name: str
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    unit_id: int
+    items: tuple[ItemCopySpec, ...]
+    packet: PacketSpec | None
+    signer_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ProducedCopy:
+    copy_id: int
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    unit_id: int
+    produced: tuple[ProducedCopy, ...] = ()
+    #: (copy id, reason) for every copy that could not be made.
+    failures: tuple[tuple[int, str], ...] = field(default_factory=tuple)
+
+    @property
+    def complete(self) -> bool:
+        return not self.failures

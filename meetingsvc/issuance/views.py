@@ -1,0 +1,186 @@
+"""Issuing a meeting's papers, watching the job, and the office's public trust endpoints."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from ..access import current_actor, flash_error, roles_required, staff_meeting_or_404
+from ..audit.services import record
+from ..documents.blobs import blob_store
+from ..documents.services import document_in_meeting
+from ..errors import DomainError
+from ..extensions import csrf, db
+from ..meetings.forms import EmptyForm
+from ..meetings.services import STAFF_ROLES
+from .keys import PUBLIC_PKI_FILES, pki_dir, timestamp_authority
+from .models import IssuanceJob, IssuedCopy
+from .planning import start_issuance
+from .recall import paper_copies, recall_document, record_handover, record_return
+from .runner import start_runner
+from .services import job_progress, retry_failed_units
+
+bp = Blueprint("issuance", __name__)
+
+#: The largest RFC 3161 request the embedded TSA reads.
+MAX_TSA_REQUEST = 16 * 1024
+
+
+def job_of_or_404(meeting_id: int, job_id: int) -> IssuanceJob:
+    job = db.session.get(IssuanceJob, job_id)
+    if job is None or job.meeting_id != meeting_id:
+        abort(404)
+    return job
+
+
+@bp.post("/meetings/<int:meeting_id>/issue")
+@roles_required(*STAFF_ROLES)
+def issue(meeting_id: int) -> Response:
+    meeting = staff_meeting_or_404(meeting_id)
+    if not EmptyForm().validate():
+        abort(400)
+    try:
+        job = start_issuance(db.session, meeting, current_actor(),
+                             current_app.config["ISSUANCE_POLICY"])
+    except DomainError as error:
+        flash_error(error)
+        return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
+    db.session.commit()
+    start_runner(current_app._get_current_object())  # type: ignore[attr-defined]
+    flash(_("Issuance started."), "success")
+    return redirect(url_for(".show_job", meeting_id=meeting.id, job_id=job.id))
+
+
+@bp.get("/meetings/<int:meeting_id>/issuance/<int:job_id>")
+@roles_required(*STAFF_ROLES)
+def show_job(meeting_id: int, job_id: int) -> str:
+    meeting = staff_meeting_or_404(meeting_id)
+    job = job_of_or_404(meeting.id, job_id)
+    return render_template("issuance/job.html", meeting=meeting, job=job,
+                           progress=job_progress(db.session, job), action_form=EmptyForm())
+
+
+@bp.get("/meetings/<int:meeting_id>/issuance/<int:job_id>/progress.json")
+@roles_required(*STAFF_ROLES)
+def job_progress_json(meeting_id: int, job_id: int) -> Response:
+    job = job_of_or_404(staff_meeting_or_404(meeting_id).id, job_id)
+    progress = job_progress(db.session, job)
+    if progress.status == "running":
+        start_runner(current_app._get_current_object())  # type: ignore[attr-defined]
+    return jsonify(progress.to_dict())
+
+
+@bp.post("/meetings/<int:meeting_id>/issuance/<int:job_id>/retry")
+@roles_required(*STAFF_ROLES)
+def retry_job(meeting_id: int, job_id: int) -> Response:
+    job = job_of_or_404(staff_meeting_or_404(meeting_id).id, job_id)
+    if not EmptyForm().validate():
+        abort(400)
+    count = retry_failed_units(db.session, job, current_actor())
+    db.session.commit()
+    if count:
+        start_runner(current_app._get_current_object())  # type: ignore[attr-defined]
+    flash(_("%(count)s delegates queued again.", count=count), "success")
+    return redirect(url_for(".show_job", meeting_id=meeting_id, job_id=job.id))
+
+
+@bp.get("/meetings/<int:meeting_id>/paper-copies")
+@roles_required(*STAFF_ROLES)
+def list_paper_copies(meeting_id: int) -> str:
+    meeting = staff_meeting_or_404(meeting_id)
+    return render_template("issuance/paper_copies.html", meeting=meeting,
+                           copies=paper_copies(db.session, meeting.id), action_form=EmptyForm())
+
+
+@bp.post("/meetings/<int:meeting_id>/paper-copies/<int:copy_id>/<any(handover, return):step>")
+@roles_required(*STAFF_ROLES)
+def paper_copy_step(meeting_id: int, copy_id: int, step: str) -> Response:
+    copy = copy_of_or_404(staff_meeting_or_404(meeting_id).id, copy_id)
+    if not EmptyForm().validate():
+        abort(400)
+    try:
+        (record_handover if step == "handover" else record_return)(
+            db.session, copy, current_actor())
+    except DomainError as error:
+        flash_error(error)
+    return redirect(url_for(".list_paper_copies", meeting_id=meeting_id))
+
+
+@bp.get("/meetings/<int:meeting_id>/copies/<int:copy_id>/signed.pdf")
+@roles_required(*STAFF_ROLES)
+def download_copy_for_staff(meeting_id: int, copy_id: int) -> Response:
+    """The signed file of any copy, for the secretariat to print or check."""
+    copy = copy_of_or_404(staff_meeting_or_404(meeting_id).id, copy_id)
+    if copy.blob_sha256 is None:
+        abort(404)
+    record(db.session, "copy.downloaded_by_staff", current_actor(), object_type="issued_copy",
+           object_id=copy.id, meeting_id=meeting_id)
+    path = blob_store(current_app.config).path_for(copy.blob_sha256)
+    return send_file(path, mimetype="application/pdf", as_attachment=True, conditional=True,
+                     download_name=f"ban-so-{copy.copy_number}-{copy.id}.pdf")
+
+
+@bp.post("/meetings/<int:meeting_id>/documents/<int:document_id>/recall")
+@roles_required(*STAFF_ROLES)
+def recall(meeting_id: int, document_id: int) -> Response:
+    meeting = staff_meeting_or_404(meeting_id)
+    document = document_in_meeting(db.session, meeting, document_id)
+    if document is None:
+        abort(404)
+    if not EmptyForm().validate():
+        abort(400)
+    try:
+        count = recall_document(db.session, document, current_actor())
+        flash(_("%(count)s copies of %(symbol)s recalled.", count=count,
+                symbol=document.symbol), "success")
+    except DomainError as error:
+        flash_error(error)
+    return redirect(url_for("documents.show_document", meeting_id=meeting_id,
+                            document_id=document_id))
+
+
+def copy_of_or_404(meeting_id: int, copy_id: int) -> IssuedCopy:
+    copy = db.session.get(IssuedCopy, copy_id)
+    if copy is None or copy.meeting_id != meeting_id:
+        abort(404)
+    return copy
+
+
+@bp.post("/tsa")
+@csrf.exempt
+def timestamp() -> Response:
+    """RFC 3161 over HTTP, answered with the development TSA key."""
+    if request.mimetype != "application/timestamp-query":
+        abort(415)
+    if (request.content_length or 0) > MAX_TSA_REQUEST:
+        abort(413)
+    password = current_app.config.get("SIGNING_PKCS12_PASSWORD")
+    if not password:
+        abort(503)
+    authority = timestamp_authority(pki_dir(current_app.config, current_app.instance_path),
+                                    str(password))
+    answer = authority.respond(request.get_data(cache=False)[:MAX_TSA_REQUEST])
+    return Response(answer, mimetype="application/timestamp-reply")
+
+
+@bp.get("/pki/<name>")
+def public_pki_file(name: str) -> Response:
+    """The office's CA certificates and CRLs, for anyone who validates a signature."""
+    if name not in PUBLIC_PKI_FILES:
+        abort(404)
+    mimetype = "application/pkix-crl" if name.endswith(".crl") else "application/x-pem-file"
+    return send_from_directory(pki_dir(current_app.config, current_app.instance_path), name,
+                               mimetype=mimetype)

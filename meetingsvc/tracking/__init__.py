@@ -1,0 +1,1 @@
+"""Delivery events, the delegates' portal and the secretariat's dashboard."""

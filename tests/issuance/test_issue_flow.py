@@ -1,0 +1,147 @@
+"""Issuing a meeting end to end: planned, personalised, signed, delivered all at once."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pikepdf
+import pytest
+from sqlalchemy import func, select
+
+from meetingsvc.accounts.models import Role
+from meetingsvc.documents.blobs import BlobStore
+from meetingsvc.documents.services import Upload, add_version
+from meetingsvc.issuance.models import IssuanceJob, IssuedCopy
+from meetingsvc.issuance.planning import start_issuance
+from meetingsvc.issuance.recall import record_handover, record_return
+from meetingsvc.issuance.runner import run_units_inline
+from meetingsvc.tracking.models import DeliveryEvent
+from signing import read_copy_metadata
+from tests.issuance.checks import assert_signed_whole, text_of
+from tests.issuance.conftest import ACTOR
+
+POLICY = {"none": "download", "mat": "view_only", "toi_mat": "print", "tuyet_mat": "print"}
+
+
+def blob_path(app, copy: IssuedCopy) -> Path:
+    return BlobStore(Path(app.config["BLOB_DIR"])).path_for(copy.blob_sha256)
+
+
+@pytest.fixture
+def issued(app, session, prepared):
+    job = start_issuance(session, prepared.meeting, ACTOR, POLICY)
+    session.commit()
+    run_units_inline(app)
+    session.expire_all()
+    return session.get(IssuanceJob, job.id)
+
+
+def test_every_copy_is_signed_stamped_and_traceable(app, session, prepared, issued):
+    assert issued.status == "completed"
+    copies = session.scalars(select(IssuedCopy).order_by(IssuedCopy.id)).all()
+    assert copies and all(c.blob_sha256 for c in copies)
+    for copy in copies:
+        path = blob_path(app, copy)
+        assert_signed_whole(path)
+        metadata = read_copy_metadata(path.read_bytes())
+        assert metadata["MeetingsvcCopyId"] == str(copy.id)
+        assert metadata["MeetingsvcToken"] == copy.verification_token
+    third = session.scalar(select(IssuedCopy).where(
+        IssuedCopy.series == f"version:{prepared.documents['report'].current_version.id}",
+        IssuedCopy.copy_number == 3))
+    page = text_of(blob_path(app, third), page=2)
+    assert "Bản số 03/05" in page
+    assert third.user.full_name in page
+    assert "Trang 2/3" in page
+
+
+def test_delegates_receive_all_their_copies_at_once_by_channel(session, prepared, issued):
+    by_channel = dict(session.execute(select(IssuedCopy.channel, func.count())
+                                      .group_by(IssuedCopy.channel)).all())
+    statuses = dict(session.execute(select(IssuedCopy.channel, IssuedCopy.status)
+                                    .distinct()).all())
+    assert statuses == {"download": "delivered", "view_only": "delivered", "print": "signed"}
+    events = session.scalar(select(func.count()).select_from(DeliveryEvent))
+    assert events == by_channel["download"] + by_channel["view_only"]
+
+
+def test_the_packet_has_cover_agenda_and_bookmarks(app, session, prepared, issued):
+    packet = session.scalar(select(IssuedCopy).where(
+        IssuedCopy.kind == "packet", IssuedCopy.user_id == prepared.members[0].id))
+    path = blob_path(app, packet)
+    assert_signed_whole(path)
+    with pikepdf.open(path) as pdf, pdf.open_outline() as outline:
+        titles = [item.title for item in outline.root]
+    assert any("Chương trình hội nghị" in title for title in titles)
+    assert any("Báo cáo kinh tế" in title for title in titles)
+    assert not any("Báo cáo kiểm tra" in title for title in titles)  # MẬT: viewer only
+    cover = text_of(path, page=1)
+    assert prepared.members[0].full_name in cover
+
+
+def test_a_guest_gets_only_what_is_open_to_guests(session, prepared, issued):
+    symbols = {c.document_version.document.symbol for c in session.scalars(
+        select(IssuedCopy).where(IssuedCopy.user_id == prepared.guest.id,
+                                 IssuedCopy.kind == "item"))}
+    assert symbols == {"11-CTr/TU"}
+
+
+def test_paper_copies_are_handed_over_and_returned(session, prepared, issued):
+    copy = session.scalar(select(IssuedCopy).where(IssuedCopy.channel == "print"))
+    record_handover(session, copy, ACTOR)
+    assert copy.status == "delivered" and copy.handed_over_at
+    record_return(session, copy, ACTOR)
+    assert copy.returned_at is not None
+
+
+def test_a_new_version_supersedes_the_old_copies(app, session, prepared, issued):
+    from meetingsvc.demo.pdfs import render_generic_pdf
+
+    report = prepared.documents["report"]
+    old = session.scalars(select(IssuedCopy).where(
+        IssuedCopy.document_version_id == report.current_version.id)).all()
+    pdf = render_generic_pdf("Báo cáo sửa đổi", pages=4, seed=9)
+    add_version(session, BlobStore(Path(app.config["BLOB_DIR"])), report,
+                Upload(io.BytesIO(pdf), "bc-v2.pdf", 10**7), ACTOR)
+    job = start_issuance(session, prepared.meeting, ACTOR, POLICY)
+    session.commit()
+    run_units_inline(app)
+    session.expire_all()
+    new = session.scalars(select(IssuedCopy).where(IssuedCopy.job_id == job.id,
+                                                   IssuedCopy.kind == "item")).all()
+    assert {c.user_id for c in new} == {u.id for u in prepared.members}
+    assert sorted(c.copy_number for c in new) == [1, 2, 3, 4, 5]
+    for copy in old:
+        session.refresh(copy)
+        assert copy.superseded_at is not None
+        assert copy.superseded_by_id in {c.id for c in new}
+
+
+def test_a_broken_source_fails_with_its_reason_and_can_be_retried(app, session, prepared,
+                                                                   client, sign_in, make_user):
+    source = prepared.documents["report"].current_version.blob_sha256
+    store = BlobStore(Path(app.config["BLOB_DIR"]))
+    good = store.path_for(source).read_bytes()
+    store.path_for(source).write_bytes(b"%PDF-1.7 broken")
+    job = start_issuance(session, prepared.meeting, ACTOR, POLICY)
+    session.commit()
+    app.config["ISSUANCE_MAX_ATTEMPTS"] = 1
+    run_units_inline(app)
+    session.expire_all()
+    job = session.get(IssuanceJob, job.id)
+    assert job.status == "completed_with_failures"
+    failed = session.scalars(select(IssuedCopy).where(IssuedCopy.status == "failed")).all()
+    assert failed and all(c.failure_reason for c in failed)
+    # Nothing of a failed delegate's packet was delivered.
+    assert not session.scalar(select(func.count()).select_from(IssuedCopy).where(
+        IssuedCopy.unit_id.in_({c.unit_id for c in failed}), IssuedCopy.status == "delivered"))
+    sign_in(make_user(Role.SECRETARIAT))
+    progress = client.get(f"/meetings/{prepared.meeting.id}/issuance/{job.id}/progress.json")
+    assert progress.json["failures"] and progress.json["status"] == "completed_with_failures"
+    store.path_for(source).write_bytes(good)
+    app.config["ISSUANCE_PROCESSES"] = 1
+    client.post(f"/meetings/{prepared.meeting.id}/issuance/{job.id}/retry")
+    app.extensions["issuance_runner"].join(timeout=120)
+    session.expire_all()
+    assert session.get(IssuanceJob, job.id).status == "completed"
