@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
+# Links printed in QR codes, and the embedded TSA, follow the address served.
+export MEETINGSVC_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 RUN_DEBS := fonts-dejavu-core
 TEST_DEBS := $(RUN_DEBS) poppler-utils qpdf softhsm2 openssl chromium

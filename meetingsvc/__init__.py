@@ -82,6 +82,8 @@ def configure_settings(app: Flask, test_config: Mapping[str, Any] | None) -> Non
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_BYTES"]) + 1024 * 1024
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'meetingsvc.sqlite3'}"
+    if not app.config.get("TSA_URL"):
+        app.config["TSA_URL"] = app.config["PUBLIC_BASE_URL"].rstrip("/") + "/tsa"
     if not app.config.get("BLOB_DIR"):
         app.config["BLOB_DIR"] = str(Path(app.instance_path) / "blobs")
 

@@ -88,7 +88,7 @@ SIGNING_PKCS11_PIN: str | None = None
 SIGNING_PKCS11_KEY_LABEL: str | None = None
 #: PAdES level of issued copies: B-B, B-T, B-LT or B-LTA.
 SIGNING_PROFILE = "B-T"
-#: RFC 3161 timestamp authority; the default is the service's own /tsa endpoint.
-TSA_URL = "http://127.0.0.1:5000/tsa"
+#: RFC 3161 timestamp authority; ``None`` means the service's own: PUBLIC_BASE_URL + /tsa.
+TSA_URL: str | None = None
 #: Where the development PKI lives; ``None`` means instance/pki.
 PKI_DIR: str | None = None

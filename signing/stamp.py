@@ -1,10 +1,13 @@
+# mypy: disable-error-code="no-untyped-call"
+# (pyHanko leaves its generic object constructors unannotated)
 """The visible signature: office name, "Ký số bởi …", signing time and a QR code.
 
 :class:`OfficeStampStyle` is a pyHanko stamp style (so pyHanko places it as the
 signature widget's appearance), drawn with our own cheap primitives: the text
-uses the once-per-process font of :mod:`signing.font`, the QR code is drawn as
-filled rectangles from ``qrcode``'s module matrix. Layout: the QR code fills
-the box's height on the left; three lines of text to its right, shrunk to fit.
+uses the once-per-process font subset of :mod:`signing.font` (embedded here with
+pyHanko's generic objects, :func:`embed_font`), the QR code is drawn as filled
+rectangles from ``qrcode``'s module matrix. Layout: the QR code fills the box's
+height on the left; three lines of text to its right, shrunk to fit.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import qrcode
-from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.content import ResourceType
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
@@ -24,7 +27,7 @@ from pyhanko.stamp.base import BaseStamp, BaseStampStyle
 from .font import StampFont, load_stamp_font
 from .settings import DEFAULT_FONT, StampSettings
 
-__all__ = ["OfficeStampStyle", "stamp_box", "stamp_lines", "qr_matrix"]
+__all__ = ["OfficeStampStyle", "embed_font", "stamp_box", "stamp_lines", "qr_matrix"]
 
 _PAD = 3.0
 _MAX_FONT_SIZE = 7.5
@@ -102,20 +105,67 @@ class OfficeStamp(BaseStamp):
             commands.append(_qr_commands(qr_matrix(self.url), _PAD, _PAD, side))
             text_x = side + 2 * _PAD
         if self.lines:
-            font_ref = self.font.embed(self._ensure_writer)
-            self.set_resource(ResourceType.FONT, pdf_name("/F1"), font_ref)
+            font = self.font
+            self.set_resource(ResourceType.FONT, pdf_name("/F1"),
+                              embed_font(self._ensure_writer, font))
+            lines = [font.normalise(line) for line in self.lines]
             available = max(width - text_x - _PAD, 1.0)
-            widest = max(self.font.text_width(line, 1.0) for line in self.lines) or 1.0
+            widest = max(font.width(line, 1.0) for line in lines) or 1.0
             size = min(_MAX_FONT_SIZE, available / widest,
                        (height - 2 * _PAD) / (len(self.lines) * _LEADING))
             block = size * _LEADING * len(self.lines)
             y = (height + block) / 2 - size  # first baseline, block centred vertically
-            for index, line in enumerate(self.lines):
+            for index, line in enumerate(lines):
                 colour = b"0.6 0.05 0.05 rg" if index == 0 else b"0 g"
                 commands.append(b"BT %s /F1 %.2f Tf 1 0 0 1 %.2f %.2f Tm %s Tj ET" % (
-                    colour, size, text_x, y, self.font.show(line)))
+                    colour, size, text_x, y, font.encode(line)))
                 y -= size * _LEADING
         return commands
+
+
+def embed_font(writer: BasePdfFileWriter, font: StampFont) -> generic.IndirectObject:
+    """Write ``font``'s objects into ``writer``; return the Type0 font reference."""
+    def number(value: int) -> generic.NumberObject:
+        return generic.NumberObject(value)
+
+    program = generic.StreamObject({pdf_name("/Length1"): number(font.program_length),
+                                    pdf_name("/Filter"): pdf_name("/FlateDecode")},
+                                   encoded_data=font.program)
+    descriptor = generic.DictionaryObject({
+        pdf_name("/Type"): pdf_name("/FontDescriptor"),
+        pdf_name("/FontName"): pdf_name("/" + font.ps_name),
+        pdf_name("/Flags"): number(32),  # nonsymbolic
+        pdf_name("/FontBBox"): generic.ArrayObject(number(v) for v in font.bbox),
+        pdf_name("/ItalicAngle"): number(0),
+        pdf_name("/Ascent"): number(font.ascent),
+        pdf_name("/Descent"): number(font.descent),
+        pdf_name("/CapHeight"): number(font.cap_height),
+        pdf_name("/StemV"): number(80),
+        pdf_name("/FontFile2"): writer.add_object(program),
+    })
+    cid_font = generic.DictionaryObject({
+        pdf_name("/Type"): pdf_name("/Font"),
+        pdf_name("/Subtype"): pdf_name("/CIDFontType2"),
+        pdf_name("/BaseFont"): pdf_name("/" + font.ps_name),
+        pdf_name("/CIDSystemInfo"): generic.DictionaryObject({
+            pdf_name("/Registry"): generic.TextStringObject("Adobe"),
+            pdf_name("/Ordering"): generic.TextStringObject("Identity"),
+            pdf_name("/Supplement"): number(0)}),
+        pdf_name("/FontDescriptor"): writer.add_object(descriptor),
+        pdf_name("/CIDToGIDMap"): pdf_name("/Identity"),
+        pdf_name("/W"): generic.ArrayObject(
+            [number(0), generic.ArrayObject(number(w) for w in font.cid_widths)]),
+    })
+    to_unicode = generic.StreamObject({pdf_name("/Filter"): pdf_name("/FlateDecode")},
+                                      encoded_data=font.to_unicode)
+    return writer.add_object(generic.DictionaryObject({
+        pdf_name("/Type"): pdf_name("/Font"),
+        pdf_name("/Subtype"): pdf_name("/Type0"),
+        pdf_name("/BaseFont"): pdf_name("/" + font.ps_name),
+        pdf_name("/Encoding"): pdf_name("/Identity-H"),
+        pdf_name("/DescendantFonts"): generic.ArrayObject([writer.add_object(cid_font)]),
+        pdf_name("/ToUnicode"): writer.add_object(to_unicode),
+    }))
 
 
 def stamp_box(settings: StampSettings, page_width: float, page_height: float

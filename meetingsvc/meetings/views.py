@@ -28,7 +28,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms_common import choices
 from ..issuance.services import jobs_of
-from ..tracking.services import current_item_copies, current_packet
+from ..tracking.services import current_item_copies, current_packet, revised_document_ids
 from .forms import AgendaItemForm, EmptyForm, GuestForm, MeetingForm
 from .models import AgendaItem, Invitation, InvitationRole, Meeting
 from .services import (
@@ -102,14 +102,15 @@ def show_meeting(meeting_id: int) -> str:
         invitation = invitation_of(db.session, meeting, user)
         documents = (entitled_documents(db.session, invitation) if invitation
                      else list(meeting.documents))
-        copies = packet = None
+        copies, packet, revised = {}, None, set()
         if invitation is not None:
             copies = current_item_copies(db.session, meeting.id, user.id)
             packet = current_packet(db.session, meeting.id, user.id)
+            revised = revised_document_ids(db.session, meeting.id, user.id)
         return render_template("meetings/show_readonly.html", meeting=meeting,
                                items=_items_shown_with(meeting, documents),
                                documents=documents, invitation=invitation,
-                               copies=copies or {}, packet=packet)
+                               copies=copies, packet=packet, revised=revised)
     guest_form = GuestForm()
     guest_form.user_id.choices = choices(
         (u.id, f"{u.full_name} — {u.title or u.username}")

@@ -39,6 +39,13 @@ def current_item_copies(session: Session, meeting_id: int, user_id: int
     return latest
 
 
+def revised_document_ids(session: Session, meeting_id: int, user_id: int) -> set[int]:
+    """Documents of which the delegate received a new version: they are told so."""
+    return {c.document_version.document_id
+            for c in delivered_copies(session, meeting_id, user_id)
+            if c.superseded_at is not None and c.document_version is not None}
+
+
 def current_packet(session: Session, meeting_id: int, user_id: int) -> IssuedCopy | None:
     return next((c for c in delivered_copies(session, meeting_id, user_id)
                  if c.kind == CopyKind.PACKET.value and c.superseded_at is None), None)

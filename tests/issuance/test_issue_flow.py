@@ -95,7 +95,8 @@ def test_paper_copies_are_handed_over_and_returned(session, prepared, issued):
     assert copy.returned_at is not None
 
 
-def test_a_new_version_supersedes_the_old_copies(app, session, prepared, issued):
+def test_a_new_version_supersedes_the_old_copies(app, session, prepared, issued, client,
+                                                 sign_in):
     from meetingsvc.demo.pdfs import render_generic_pdf
 
     report = prepared.documents["report"]
@@ -116,6 +117,9 @@ def test_a_new_version_supersedes_the_old_copies(app, session, prepared, issued)
         session.refresh(copy)
         assert copy.superseded_at is not None
         assert copy.superseded_by_id in {c.id for c in new}
+    sign_in(prepared.members[3])
+    page = client.get(f"/meetings/{prepared.meeting.id}").get_data(as_text=True)
+    assert "phiên bản mới" in page  # the delegate is told
 
 
 def test_a_broken_source_fails_with_its_reason_and_can_be_retried(app, session, prepared,

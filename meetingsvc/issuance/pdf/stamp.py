@@ -32,7 +32,9 @@ from pathlib import Path
 
 import pikepdf
 
-from .fonts import BOLD_CHARSET, TEXT_CHARSET, StampFont, load_stamp_font
+from signing.font import StampFont, load_stamp_font
+
+from .fonts import BOLD_CHARSET, TEXT_CHARSET, embed_font
 from .frames import PageFrame, page_frame
 
 __all__ = [
@@ -205,7 +207,8 @@ def prepare_document(source: bytes, *, font_dir: Path) -> PreparedDocument:
         _check_source(pdf)
         prefix = _unique_prefix(pdf)
         names = (prefix + "R", prefix + "B")
-        fonts = pikepdf.Dictionary({names[0]: regular.embed(pdf), names[1]: bold.embed(pdf)})
+        fonts = pikepdf.Dictionary({names[0]: embed_font(pdf, regular),
+                                   names[1]: embed_font(pdf, bold)})
         frames: list[PageFrame] = []
         # Page size → its layout, form XObject name and the first page that shows it.
         layouts: dict[tuple[float, float], tuple[_Layout, str, int]] = {}
