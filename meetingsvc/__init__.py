@@ -160,6 +160,7 @@ def configure_i18n(app: Flask) -> None:
 
 def configure_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .audit.views import bp as audit_bp
     from .documents.views import bp as documents_bp
     from .errors_views import register_error_pages
     from .issuance.views import bp as issuance_bp
@@ -171,6 +172,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(issuance_bp)
     app.register_blueprint(tracking_bp)
+    app.register_blueprint(audit_bp)
     register_error_pages(app)
 
 

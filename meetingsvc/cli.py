@@ -175,11 +175,18 @@ def init_pki_command() -> None:
 
 
 @issuance_cli.command("run")
-def issuance_run_command() -> None:
-    """Make every pending issuance unit in this process, then stop."""
+@click.option("--pool", is_flag=True, help="Use the process pool, as the web service does.")
+def issuance_run_command(pool: bool) -> None:
+    """Make every pending issuance unit now, then stop."""
     from flask import current_app
 
-    from .issuance.runner import run_units_inline
+    from .issuance.runner import EmbeddedRunner, run_units_inline
 
-    done = run_units_inline(current_app._get_current_object())  # type: ignore[attr-defined]
-    click.echo(f"{done} units processed")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if pool:
+        runner = EmbeddedRunner(app)
+        runner.wake()
+        runner.join()
+        click.echo("no issuance unit left to claim")
+        return
+    click.echo(f"{run_units_inline(app)} units processed")

@@ -149,3 +149,15 @@ def test_a_broken_source_fails_with_its_reason_and_can_be_retried(app, session, 
     app.extensions["issuance_runner"].join(timeout=120)
     session.expire_all()
     assert session.get(IssuanceJob, job.id).status == "completed"
+
+
+def test_the_qr_link_shows_the_copy_without_its_delegate(client, session, prepared, issued):
+    copy = session.scalar(select(IssuedCopy).where(
+        IssuedCopy.user_id == prepared.members[1].id, IssuedCopy.kind == "item"))
+    page = client.get(f"/v/{copy.verification_token}").get_data(as_text=True)
+    assert "bản chính thức" in page or "authentic" in page.lower()
+    assert copy.document_version.document.symbol in page
+    assert copy.label in page
+    assert prepared.members[1].full_name not in page
+    missing = client.get("/v/khong-co-ma-nay-trong-he-thong")
+    assert missing.status_code == 404
