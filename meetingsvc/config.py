@@ -92,3 +92,20 @@ SIGNING_PROFILE = "B-T"
 TSA_URL: str | None = None
 #: Where the development PKI lives; ``None`` means instance/pki.
 PKI_DIR: str | None = None
+
+#: Outgoing mail for reminders (SMTP). ``MAIL_SERVER = None`` disables sending.
+MAIL_SERVER: str | None = None
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USERNAME: str | None = None
+MAIL_PASSWORD: str | None = None
+MAIL_FROM = "Văn phòng Tỉnh ủy <vanphong@example.invalid>"
+#: A delegate is not reminded about the same meeting again within this many hours.
+REMINDER_MIN_INTERVAL_HOURS = 12
+
+#: Largest PDF an auditor may upload for verification, in bytes.
+VERIFY_MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+#: Public QR verification: requests allowed per address per minute.
+PUBLIC_VERIFY_PER_MINUTE = 30
+#: A signed checkpoint of the audit log's head is written every this many new rows.
+AUDIT_CHECKPOINT_EVERY = 100

@@ -5,18 +5,32 @@ top, 30/20/25 mm margins, DejaVu Serif standing in for Times New Roman). The
 agenda prints the packet page where each item and document starts; those
 depend on how many pages the front itself takes, so the agenda rows are measured
 and paginated first and drawn once the numbers are known.
+
+A congress issues hundreds of packets at once, so the expensive parts are done
+once per process: each DejaVu face is cut down to the Vietnamese character set
+(:func:`_font_program`; fpdf2 would otherwise parse a whole face for every sheet
+and subset it again on output), and an agenda is measured once for every delegate
+who gets the same one (:func:`_agenda_layout`).
 """
 
 from __future__ import annotations
 
+import functools
+import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 
+from fontTools import subset, ttLib
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
+
+from signing.font import VIETNAMESE_CHARSET
 
 from .packet_info import (
     PacketInfo,
+    PacketItem,
     start_pages,
     vietnamese_date_line,
 )
@@ -43,8 +57,21 @@ class _Row:
     item: int
     document: int | None
     lines: tuple[str, ...]
-    """Wrapped title; for an item, the presenter line follows."""
+    """Wrapped title; for an item, the wrapped presenter line follows."""
+    title_lines: int
+    """How many of :attr:`lines` are the title (bold for an item); the rest, the presenter."""
     height: float
+
+
+@dataclass(frozen=True)
+class _AgendaLayout:
+    """An agenda measured, before its page numbers are known."""
+
+    symbol_w: float
+    """Width of the symbol column."""
+    rows: tuple[_Row, ...]
+    first_top: float
+    """Where the first row starts on the first agenda page, below the heading."""
 
 
 class _Sheet(FPDF):
@@ -60,12 +87,62 @@ class _Sheet(FPDF):
         self.set_text_color(0, 0, 0)
 
 
-def _sheet(font_dir: Path, packet: PacketInfo) -> _Sheet:
+@functools.lru_cache(maxsize=16)
+def _font_program(path: Path, extra: frozenset[str]) -> bytes:
+    """The TrueType font at ``path`` cut down to the Vietnamese character set and ``extra``.
+
+    fpdf2 then embeds the same glyphs with the same widths as from the whole face
+    (glyph names, hinting and the face's metrics are kept), but loads and subsets a
+    few hundred glyphs instead of several thousand.
+    """
+    font = ttLib.TTFont(str(path), recalcBBoxes=False, recalcTimestamp=False)
+    options = subset.Options(notdef_outline=True, recommended_glyphs=True, glyph_names=True)
+    options.drop_tables += ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "kern", "meta"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(ord(ch) for ch in VIETNAMESE_CHARSET | extra))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+def _extra_characters(texts: Iterable[str]) -> frozenset[str]:
+    """Characters of ``texts`` outside the Vietnamese set (a Russian guest's name, a
+    "≤"): the fonts are cut down with them too, so they print as from the whole face."""
+    return frozenset("".join(texts)) - VIETNAMESE_CHARSET
+
+
+def _packet_texts(packet: PacketInfo) -> Iterable[str]:
+    """Every text of ``packet`` the sheet prints, as given and in capitals."""
+    texts = [packet.body_name, packet.meeting_name, packet.meeting_title,
+             packet.starts_at_text, packet.place, packet.delegate_name, packet.delegate_title,
+             packet.copy_id, packet.office_name, packet.organisation, packet.issued_place,
+             packet.confidentiality_mark or ""]
+    for item in packet.items:
+        texts += [item.title, item.presenter]
+        for document in item.documents:
+            texts += [document.symbol, document.title, document.confidentiality_mark]
+    return [*texts, *(text.upper() for text in texts)]
+
+
+def _blank_sheet(font_dir: Path, extra: frozenset[str]) -> _Sheet:
     pdf = _Sheet(orientation="P", unit="mm", format="A4")
     for style, name in _FONT_FILES.items():
-        pdf.add_font(_FAMILY, style, Path(font_dir) / name)
+        # What FPDF.add_font does, from the cached subset instead of the file
+        # (fontTools reads a file object as well as a path).
+        program = io.BytesIO(_font_program(Path(font_dir) / name, extra))
+        font = TTFFont(pdf, program, f"{_FAMILY.lower()}{style}", style)  # type: ignore[arg-type]
+        # The glyphs keep their bounding boxes; recomputing them on output would
+        # decompile and recompile every glyph of every sheet.
+        font.ttfont.recalcBBoxes = False
+        pdf.fonts[font.fontkey] = font
     pdf.set_auto_page_break(False)
     pdf.set_margins(_LEFT, _TOP, 297 - _RIGHT)
+    return pdf
+
+
+def _sheet(font_dir: Path, packet: PacketInfo, extra: frozenset[str]) -> _Sheet:
+    pdf = _blank_sheet(font_dir, extra)
     # A fixed creation date, so the same packet always renders to the same bytes.
     if isinstance(packet.starts_at, datetime):
         pdf.set_creation_date(packet.starts_at if packet.starts_at.tzinfo
@@ -182,29 +259,29 @@ def _wrap(pdf: FPDF, width: float, height: float, text: str) -> list[str]:
     return [str(line) for line in lines]
 
 
-def _symbol_width(pdf: FPDF, packet: PacketInfo) -> float:
+def _symbol_width(pdf: FPDF, items: tuple[PacketItem, ...]) -> float:
     """Width of the symbol column: the widest symbol, within reason."""
     pdf.set_font(_FAMILY, "B", 10.5)
-    widest = max((pdf.get_string_width(d.symbol) for i in packet.items for d in i.documents),
+    widest = max((pdf.get_string_width(d.symbol) for i in items for d in i.documents),
                  default=0.0)
     return min(max(widest + 3, 20.0), _MAX_SYMBOL_W)
 
 
-def _measure(pdf: _Sheet, packet: PacketInfo, symbol_w: float) -> list[_Row]:
+def _measure(pdf: _Sheet, items: tuple[PacketItem, ...], symbol_w: float) -> list[_Row]:
     rows: list[_Row] = []
     text_w = _WIDTH - _NUMBER_W - _PAGE_W - _MARK_W
-    for i, item in enumerate(packet.items):
+    for i, item in enumerate(items):
         pdf.set_font(_FAMILY, "B", 11.5)
         lines = _wrap(pdf, text_w, _LINE, item.title)
         presenter = [f"Trình bày: {item.presenter}"] if item.presenter else []
         pdf.set_font(_FAMILY, "I", 10.5)
         presenter_lines = _wrap(pdf, text_w, _LINE, presenter[0]) if presenter else []
         count = len(lines) + len(presenter_lines)
-        rows.append(_Row(i, None, (*lines, *presenter_lines), count * _LINE + 3))
+        rows.append(_Row(i, None, (*lines, *presenter_lines), len(lines), count * _LINE + 3))
         pdf.set_font(_FAMILY, "", 11)
         for j, document in enumerate(item.documents):
             wrapped = _wrap(pdf, text_w - symbol_w - 4, _LINE, document.title)
-            rows.append(_Row(i, j, tuple(wrapped), len(wrapped) * _LINE + 1.5))
+            rows.append(_Row(i, j, tuple(wrapped), len(wrapped), len(wrapped) * _LINE + 1.5))
     return rows
 
 
@@ -212,13 +289,18 @@ _TABLE_HEADER = 8.5
 _AGENDA_NEXT_TOP = _TOP + _TABLE_HEADER
 
 
-def _agenda_heading(pdf: FPDF, packet: PacketInfo, *, draw: bool) -> float:
+def _heading_texts(packet: PacketInfo) -> tuple[str, str, str]:
+    return f"{packet.meeting_name} {packet.body_name}", packet.starts_at_text, packet.place
+
+
+def _agenda_heading(pdf: FPDF, texts: tuple[str, str, str], *, draw: bool) -> float:
     """Title of the agenda's first page; returns the y below it (drawn or not)."""
+    meeting, starts_at, place = texts
     lines = [
         ("CHƯƠNG TRÌNH", "B", 14, 1.0),
-        (f"{packet.meeting_name} {packet.body_name}", "B", 12, 1.0),
-        (packet.starts_at_text, "I", 11, 0.0),
-        (packet.place, "I", 11, 3.0),
+        (meeting, "B", 12, 1.0),
+        (starts_at, "I", 11, 0.0),
+        (place, "I", 11, 3.0),
     ]
     y = _TOP
     for text, style, size, after in lines:
@@ -231,7 +313,20 @@ def _agenda_heading(pdf: FPDF, packet: PacketInfo, *, draw: bool) -> float:
     return y
 
 
-def _paginate(rows: list[_Row], first_top: float) -> list[list[_Row]]:
+@functools.lru_cache(maxsize=32)
+def _agenda_layout(font_dir: Path, extra: frozenset[str], heading: tuple[str, str, str],
+                   items: tuple[PacketItem, ...]) -> _AgendaLayout:
+    """The agenda measured on a sheet of its own, once for all the delegates who get it:
+    fpdf2's line breaking costs more than drawing it."""
+    pdf = _blank_sheet(font_dir, extra)
+    pdf.add_page()
+    symbol_w = _symbol_width(pdf, items)
+    rows = _measure(pdf, items, symbol_w)
+    return _AgendaLayout(symbol_w, tuple(rows),
+                         _agenda_heading(pdf, heading, draw=False) + _TABLE_HEADER)
+
+
+def _paginate(rows: tuple[_Row, ...], first_top: float) -> list[list[_Row]]:
     """Rows per agenda page; an item heading never ends a page alone."""
     pages: list[list[_Row]] = [[]]
     y = first_top
@@ -278,7 +373,7 @@ def _agenda(pdf: _Sheet, packet: PacketInfo, pages: list[list[_Row]], front: int
     page_x = _RIGHT - _PAGE_W
     for number, rows in enumerate(pages):
         pdf.add_page()
-        top = _agenda_heading(pdf, packet, draw=True) if number == 0 else _TOP
+        top = _agenda_heading(pdf, _heading_texts(packet), draw=True) if number == 0 else _TOP
         y = _table_header(pdf, top)
         for row in rows:
             item = packet.items[row.item]
@@ -291,7 +386,7 @@ def _agenda(pdf: _Sheet, packet: PacketInfo, pages: list[list[_Row]], front: int
                 pdf.cell(_PAGE_W, _LINE, str(item_start) if item_start else "—", align="R")
                 line_y = y + 1.5
                 for k, line in enumerate(row.lines):
-                    presenter = k >= len(row.lines) - (1 if item.presenter else 0)
+                    presenter = k >= row.title_lines
                     pdf.set_font(_FAMILY, "I" if presenter else "B",
                                  10.5 if presenter else 11.5)
                     pdf.set_xy(text_x, line_y)
@@ -319,14 +414,15 @@ def _agenda(pdf: _Sheet, packet: PacketInfo, pages: list[list[_Row]], front: int
 def render_cover_and_agenda(packet: PacketInfo, *, font_dir: Path) -> bytes:
     """The cover sheet and agenda of ``packet`` as a PDF, to be merged in front of the
     delegate's copies by :func:`~.packet.assemble_packet`."""
-    pdf = _sheet(font_dir, packet)
-    pdf.add_page()  # the cover; measuring needs a page, drawing waits for the page count
-    symbol_w = _symbol_width(pdf, packet)
-    rows = _measure(pdf, packet, symbol_w)
-    pages = _paginate(rows, _agenda_heading(pdf, packet, draw=False) + _TABLE_HEADER)
+    font_dir = Path(font_dir)
+    extra = _extra_characters(_packet_texts(packet))
+    layout = _agenda_layout(font_dir, extra, _heading_texts(packet), packet.items)
+    pages = _paginate(layout.rows, layout.first_top)
     front = 1 + len(pages)
     total = front + packet.document_pages
+    pdf = _sheet(font_dir, packet, extra)
     pdf.footer_right = f"Trang {{page}}/{total}"
+    pdf.add_page()  # the cover
     _cover(pdf, packet, total)
-    _agenda(pdf, packet, pages, front, symbol_w)
+    _agenda(pdf, packet, pages, front, layout.symbol_w)
     return bytes(pdf.output())
