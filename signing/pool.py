@@ -107,15 +107,18 @@ class WorkerPool:
 
     def __init__(self, initializer: Callable[..., None], initargs: Sequence[Any] = (), *,
                  processes: int | None = None, chunksize: int = 4,
-                 start_method: str = "forkserver") -> None:
+                 start_method: str = "forkserver",
+                 preload: Sequence[str] = ("signing.pool",)) -> None:
         """Start ``processes`` workers (default: one per core), each calling
-        ``initializer(*initargs)`` once; items are sent ``chunksize`` at a time."""
+        ``initializer(*initargs)`` once; items are sent ``chunksize`` at a time.
+        ``preload`` names modules the fork server imports once, so the workers
+        share their pages instead of each importing them."""
         self.processes = processes or default_processes()
         self.chunksize = max(1, chunksize)
         self._initializer, self._initargs = initializer, tuple(initargs)
         self._context = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
-            self._context.set_forkserver_preload(["signing.pool"])
+            self._context.set_forkserver_preload(list(preload))
         self._executor = self._new_executor()
 
     def _new_executor(self) -> ProcessPoolExecutor:

@@ -145,7 +145,8 @@ class EmbeddedRunner:
             try:
                 processes = self.app.config["ISSUANCE_PROCESSES"] or default_processes()
                 with WorkerPool(init_worker, (worker_config(self.app),),
-                                processes=processes) as pool:
+                                processes=processes, chunksize=1,
+                                preload=["meetingsvc.issuance.production"]) as pool:
                     while self._again.is_set():
                         self._again.clear()
                         self._drain(pool, worker)
