@@ -36,6 +36,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "MEETINGSVC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 PASSWORD = "correct horse battery"
+PKI_PASSPHRASE = "mat-khau-pki-thu-nghiem"
 
 
 def unavailable(reason: str) -> None:
@@ -208,3 +209,27 @@ def pdf_bytes(pages: int = 2) -> bytes:
 @pytest.fixture
 def sample_pdf() -> bytes:
     return pdf_bytes(3)
+
+
+# --- signing: one development PKI and TSA per run, for every feature that issues ------
+
+
+@pytest.fixture(scope="session")
+def dev_pki(tmp_path_factory) -> Path:
+    """One development PKI for the whole run: key generation is slow."""
+    from signing import create_dev_pki
+
+    directory = tmp_path_factory.mktemp("pki")
+    create_dev_pki(directory, office_name="Văn phòng Tỉnh ủy", passphrase=PKI_PASSPHRASE.encode(),
+                   crl_url_base="http://127.0.0.1:5000/pki/")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def tsa_url(dev_pki):
+    """A real RFC 3161 TSA over HTTP on loopback, with the development TSA key."""
+    from signing import LocalTsaServer, TimestampAuthority, load_dev_pki
+
+    pki = load_dev_pki(dev_pki, PKI_PASSPHRASE.encode())
+    with LocalTsaServer(TimestampAuthority(pki.tsa_cert, pki.tsa_key, pki.chain)) as server:
+        yield server.url

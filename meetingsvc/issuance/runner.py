@@ -31,6 +31,7 @@ from .services import (
     claim_unit,
     claimable_unit_ids,
     fail_unit,
+    holds_claim,
     record_unit_result,
 )
 from .units import UnitResult, UnitSpec
@@ -74,12 +75,21 @@ def claim_next(app: Flask, worker: str, unit_id: int | None = None) -> UnitSpec 
         raise
 
 
-def record(app: Flask, unit_id: int, result: UnitResult | None, error: str | None) -> None:
-    """Store a unit's result (or its failure) in one committed transaction."""
+def record(app: Flask, spec: UnitSpec, result: UnitResult | None, error: str | None) -> None:
+    """Store a unit's result (or its failure) in one committed transaction.
+
+    Dropped if the claim it was made under is no longer the unit's: the lease ran
+    out and the unit was claimed again, so the newer claim's result counts.
+    """
     session = db.session
     try:
-        unit = session.get(IssuanceUnit, unit_id)
+        unit = session.get(IssuanceUnit, spec.unit_id, with_for_update=True,
+                           populate_existing=True)
         assert unit is not None
+        if not holds_claim(unit, spec.claim):
+            log.warning("dropping a result of unit %s: its claim was taken over", unit.id)
+            session.rollback()
+            return
         max_attempts = app.config["ISSUANCE_MAX_ATTEMPTS"]
         if result is not None:
             record_unit_result(session, unit, result, max_attempts)
@@ -105,7 +115,7 @@ def run_units_inline(app: Flask, worker: str | None = None) -> int:
         except Exception as exc:  # a unit that breaks is recorded, never lost
             log.exception("issuance unit %s failed", spec.unit_id)
             result, error = None, f"{type(exc).__name__}: {exc}"
-        record(app, spec.unit_id, result, error)
+        record(app, spec, result, error)
         done += 1
     return done
 
@@ -158,16 +168,16 @@ class EmbeddedRunner:
     def _drain(self, pool: WorkerPool, worker: str) -> None:
         from .production import produce_unit
 
-        unit_ids: dict[int, int] = {}  # input position -> unit id, for the units in flight
+        in_flight: dict[int, UnitSpec] = {}  # input position -> the unit's spec
         positions = itertools.count()
 
         def claimed() -> Iterator[UnitSpec]:
             while (spec := claim_next(self.app, worker)) is not None:
-                unit_ids[next(positions)] = spec.unit_id
+                in_flight[next(positions)] = spec
                 yield spec
 
         for outcome in pool.imap(produce_unit, claimed()):
-            record(self.app, unit_ids.pop(outcome.index),
+            record(self.app, in_flight.pop(outcome.index),
                    outcome.value if outcome.ok else None, outcome.error)
 
 

@@ -8,6 +8,7 @@ claimed again when its lease runs out.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -48,8 +49,13 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
 
 def claim_unit(session: Session, worker: str, lease: timedelta,
                unit_id: int | None = None, job_id: int | None = None) -> IssuanceUnit | None:
-    """Take a claimable unit for a lease, in one atomic update."""
+    """Take a claimable unit for a lease, in one atomic update.
+
+    Each claim gets a token of its own in ``claimed_by``: a worker whose lease ran
+    out (and whose unit was claimed again, even by itself) cannot record a result.
+    """
     now = utcnow()
+    claim = f"{worker}:{uuid.uuid4().hex[:12]}"
     candidate = select(IssuanceUnit.id).where(_claimable(now)).order_by(IssuanceUnit.id).limit(1)
     if unit_id is not None:
         candidate = candidate.where(IssuanceUnit.id == unit_id)
@@ -59,7 +65,7 @@ def claim_unit(session: Session, worker: str, lease: timedelta,
         update(IssuanceUnit)
         .where(IssuanceUnit.id == candidate.with_for_update(skip_locked=True).scalar_subquery())
         .where(_claimable(now))
-        .values(status=UnitStatus.RUNNING.value, claimed_by=worker, lease_until=now + lease,
+        .values(status=UnitStatus.RUNNING.value, claimed_by=claim, lease_until=now + lease,
                 attempts=IssuanceUnit.attempts + 1)
         .returning(IssuanceUnit.id))
     if claimed is None:
@@ -102,7 +108,8 @@ def build_unit_spec(session: Session, unit: IssuanceUnit, links: LinkSettings) -
             starts_at=local_time(meeting.starts_at), place=meeting.place,
             delegate_name=user.full_name, delegate_title=user.title or "",
             office_name=links.office_name)
-    return UnitSpec(unit_id=unit.id, items=tuple(items), packet=packet)
+    return UnitSpec(unit_id=unit.id, claim=unit.claimed_by or "", items=tuple(items),
+                    packet=packet)
 
 
 VIETNAM_UTC_OFFSET = timedelta(hours=7)
@@ -174,6 +181,11 @@ def _current_download_copies(session: Session, meeting_id: int, user_id: int,
             and c.document_version.document_id not in newer_documents]
 
 
+def holds_claim(unit: IssuanceUnit, claim: str) -> bool:
+    """Whether a worker's claim on the unit is still the one in force."""
+    return unit.status == UnitStatus.RUNNING.value and unit.claimed_by == claim
+
+
 def record_unit_result(session: Session, unit: IssuanceUnit, result: UnitResult,
                        max_attempts: int) -> None:
     """Store what a worker made. A complete unit is delivered to its delegate all at once."""
@@ -220,8 +232,8 @@ def _deliver(session: Session, unit: IssuanceUnit, copies: list[IssuedCopy],
     unit.lease_until = None
     for copy in copies:
         _supersede_older(session, copy, now)
-        if copy.channel == Channel.PRINT.value:
-            continue  # a paper copy is delivered when the secretariat hands it over
+        if copy.channel == Channel.PRINT.value or copy.status == CopyStatus.DELIVERED.value:
+            continue  # paper copies are delivered when handed over; nothing twice
         copy.status = CopyStatus.DELIVERED.value
         copy.delivered_at = now
         session.add(DeliveryEvent(copy_id=copy.id, kind=EventKind.DELIVERED.value, at=now))

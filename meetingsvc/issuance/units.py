@@ -66,9 +66,10 @@ class PacketSpec:
 @dataclass(frozen=True)
 class UnitSpec:
     unit_id: int
+    #: The claim this work was done under; a result whose claim was taken over is dropped.
+    claim: str
     items: tuple[ItemCopySpec, ...]
     packet: PacketSpec | None
-    signer_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""A small meeting ready to issue: an Executive Committee of five, two on the Standing Committee."""
+"""A small meeting ready to issue: an Executive Committee of five, two on the Standing Committee.
+
+Also ``issued``: that meeting issued end to end. The tracking and browser tests reuse these.
+"""
 
 from __future__ import annotations
 
@@ -16,29 +19,7 @@ from meetingsvc.documents.services import DocumentDetails, Upload, create_docume
 from meetingsvc.documents.vocabulary import Confidentiality
 from meetingsvc.meetings.models import Invitation, Meeting
 from meetingsvc.meetings.services import add_agenda_item
-
-PKI_PASSPHRASE = "mat-khau-pki-thu-nghiem"
-
-
-@pytest.fixture(scope="session")
-def dev_pki(tmp_path_factory) -> Path:
-    """One development PKI for the whole run: key generation is slow."""
-    from signing import create_dev_pki
-
-    directory = tmp_path_factory.mktemp("pki")
-    create_dev_pki(directory, office_name="Văn phòng Tỉnh ủy", passphrase=PKI_PASSPHRASE.encode(),
-                   crl_url_base="http://127.0.0.1:5000/pki/")
-    return directory
-
-
-@pytest.fixture(scope="session")
-def tsa_url(dev_pki):
-    """A real RFC 3161 TSA over HTTP on loopback, with the development TSA key."""
-    from signing import LocalTsaServer, TimestampAuthority, load_dev_pki
-
-    pki = load_dev_pki(dev_pki, PKI_PASSPHRASE.encode())
-    with LocalTsaServer(TimestampAuthority(pki.tsa_cert, pki.tsa_key, pki.chain)) as server:
-        yield server.url
+from tests.conftest import PKI_PASSPHRASE
 
 
 @pytest.fixture
@@ -96,3 +77,21 @@ def prepared(app, session, make_user, make_body, make_meeting) -> Prepared:
     }
     session.commit()
     return Prepared(meeting, members, members[:2], guest, documents, btv)
+
+
+#: The issuance policy of the tests, the same as the default.
+POLICY = {"none": "download", "mat": "view_only", "toi_mat": "print", "tuyet_mat": "print"}
+
+
+@pytest.fixture
+def issued(app, session, prepared):
+    """The prepared meeting issued: every delegate's copies signed and delivered."""
+    from meetingsvc.issuance.models import IssuanceJob
+    from meetingsvc.issuance.planning import start_issuance
+    from meetingsvc.issuance.runner import run_units_inline
+
+    job = start_issuance(session, prepared.meeting, ACTOR, POLICY)
+    session.commit()
+    run_units_inline(app)
+    session.expire_all()
+    return session.get(IssuanceJob, job.id)

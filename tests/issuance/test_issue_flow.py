@@ -6,35 +6,23 @@ import io
 from pathlib import Path
 
 import pikepdf
-import pytest
 from sqlalchemy import func, select
 
 from meetingsvc.accounts.models import Role
 from meetingsvc.documents.blobs import BlobStore
 from meetingsvc.documents.services import Upload, add_version
-from meetingsvc.issuance.models import IssuanceJob, IssuedCopy
+from meetingsvc.issuance.models import IssuanceJob, IssuanceUnit, IssuedCopy
 from meetingsvc.issuance.planning import start_issuance
 from meetingsvc.issuance.recall import record_handover, record_return
 from meetingsvc.issuance.runner import run_units_inline
 from meetingsvc.tracking.models import DeliveryEvent
 from signing import read_copy_metadata
 from tests.issuance.checks import assert_signed_whole, text_of
-from tests.issuance.conftest import ACTOR
-
-POLICY = {"none": "download", "mat": "view_only", "toi_mat": "print", "tuyet_mat": "print"}
+from tests.issuance.conftest import ACTOR, POLICY
 
 
 def blob_path(app, copy: IssuedCopy) -> Path:
     return BlobStore(Path(app.config["BLOB_DIR"])).path_for(copy.blob_sha256)
-
-
-@pytest.fixture
-def issued(app, session, prepared):
-    job = start_issuance(session, prepared.meeting, ACTOR, POLICY)
-    session.commit()
-    run_units_inline(app)
-    session.expire_all()
-    return session.get(IssuanceJob, job.id)
 
 
 def test_every_copy_is_signed_stamped_and_traceable(app, session, prepared, issued):
@@ -161,3 +149,27 @@ def test_the_qr_link_shows_the_copy_without_its_delegate(client, session, prepar
     assert prepared.members[1].full_name not in page
     missing = client.get("/v/khong-co-ma-nay-trong-he-thong")
     assert missing.status_code == 404
+
+
+def test_a_result_made_under_a_lost_claim_is_dropped(app, session, prepared):
+    """A worker whose lease ran out, and whose unit was claimed again, records nothing."""
+    from datetime import timedelta
+
+    from meetingsvc.issuance.production import init_worker, produce_unit
+    from meetingsvc.issuance.runner import claim_next, record, worker_config
+    from meetingsvc.issuance.services import claim_unit
+
+    start_issuance(session, prepared.meeting, ACTOR, POLICY)
+    session.commit()
+    init_worker(worker_config(app))
+    stale = claim_next(app, "worker-a")
+    unit = session.get(IssuanceUnit, stale.unit_id)
+    unit.lease_until = unit.lease_until - timedelta(hours=1)  # worker-a's lease runs out
+    session.commit()
+    taken_over = claim_unit(session, "worker-b", timedelta(minutes=5), unit_id=stale.unit_id)
+    session.commit()
+    assert taken_over is not None and taken_over.claimed_by != stale.claim
+    record(app, stale, produce_unit(stale), None)
+    session.expire_all()
+    assert session.get(IssuanceUnit, stale.unit_id).status == "running"
+    assert not session.scalar(select(func.count()).select_from(DeliveryEvent))
