@@ -9,12 +9,17 @@ WORKERS ?= 2
 # Links printed in QR codes, and the embedded TSA, follow the address served.
 export MEETINGSVC_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-RUN_DEBS := fonts-dejavu-core
+# Node and npm only install PDF.js for the viewer; Debian's packages when there is no node at all.
+NODE_DEBS := $(if $(shell command -v npm),,nodejs npm)
+RUN_DEBS := fonts-dejavu-core $(NODE_DEBS)
 TEST_DEBS := $(RUN_DEBS) poppler-utils qpdf softhsm2 openssl chromium
+# PDF.js, served from our own static files (the office network is closed).
+PDFJS_DIR := meetingsvc/static/vendor/pdfjs
+PDFJS_FILES := build/pdf.min.mjs build/pdf.worker.min.mjs LICENSE
 
-.PHONY: run test venv dev-venv debs test-debs translations instance lint bench clean
+.PHONY: run test venv dev-venv debs test-debs translations instance static-vendor lint bench clean
 
-run: venv debs translations instance
+run: venv debs translations instance static-vendor
 	@$(PY) -m flask --app meetingsvc seed-demo --if-empty
 	@echo
 	@echo "meetingsvc on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
@@ -23,7 +28,7 @@ run: venv debs translations instance
 	$(VENV)/bin/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) \
 		--access-logfile - "meetingsvc.wsgi:app"
 
-test: dev-venv test-debs translations
+test: dev-venv test-debs translations static-vendor
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 venv: $(VENV)/.installed
@@ -46,6 +51,20 @@ debs:
 
 test-debs:
 	@scripts/ensure-debian-packages $(TEST_DEBS)
+
+static-vendor: $(PDFJS_DIR)/.installed
+
+# npm ci again when node_modules is missing or older than the lock file.
+node_modules/.package-lock.json: package-lock.json package.json | debs
+	npm ci --no-audit --no-fund --omit=optional --ignore-scripts
+	touch $@
+
+$(PDFJS_DIR)/.installed: node_modules/.package-lock.json
+	rm -rf $(PDFJS_DIR)
+	mkdir -p $(PDFJS_DIR)/standard_fonts
+	cp $(addprefix node_modules/pdfjs-dist/,$(PDFJS_FILES)) $(PDFJS_DIR)/
+	cp node_modules/pdfjs-dist/standard_fonts/* $(PDFJS_DIR)/standard_fonts/
+	touch $@
 
 translations: venv
 	@$(VENV)/bin/pybabel compile -d meetingsvc/translations >/dev/null

@@ -79,7 +79,9 @@ def configure_settings(app: Flask, test_config: Mapping[str, Any] | None) -> Non
             f"{Path(app.instance_path) / 'config.py'} or MEETINGSVC_SECRET_KEY "
             "(`make run` writes a random one on first start)"
         )
-    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_BYTES"]) + 1024 * 1024
+    largest_file = max(int(app.config["MAX_UPLOAD_BYTES"]),
+                       int(app.config["VERIFY_MAX_UPLOAD_BYTES"]))
+    app.config["MAX_CONTENT_LENGTH"] = largest_file + 1024 * 1024  # room for the form
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'meetingsvc.sqlite3'}"
     if not app.config.get("TSA_URL"):
@@ -165,6 +167,7 @@ def configure_blueprints(app: Flask) -> None:
     from .errors_views import register_error_pages
     from .issuance.views import bp as issuance_bp
     from .meetings.views import bp as meetings_bp
+    from .tracking.receipts_views import bp as receipts_bp
     from .tracking.views import bp as tracking_bp
 
     app.register_blueprint(accounts_bp)
@@ -172,6 +175,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(issuance_bp)
     app.register_blueprint(tracking_bp)
+    app.register_blueprint(receipts_bp)
     app.register_blueprint(audit_bp)
     register_error_pages(app)
 

@@ -141,16 +141,48 @@ def list_users_command() -> None:
 
 @audit_cli.command("verify")
 def audit_verify_command() -> None:
-    """Check the whole hash chain of the audit log; name the first broken row."""
-    from .audit.services import verify_chain
+    """Check the hash chain and every signed checkpoint; name the first thing broken."""
+    from flask import current_app
 
-    report = verify_chain(db.session)
-    if report.intact:
-        click.echo(f"audit log intact: {report.rows_checked} rows")
+    from .audit.services import verify_log
+    from .issuance.keys import trust_settings
+
+    report = verify_log(db.session, trust_settings(current_app.config, current_app.instance_path))
+    chain, checkpoints = report.chain, report.checkpoints
+    if not chain.intact:
+        click.echo(f"audit log BROKEN at row {chain.first_broken_id}: {chain.reason} "
+                   f"({chain.rows_checked} rows before it hold)", err=True)
+    for problem in checkpoints.problems:
+        click.echo(f"audit log TRUNCATED or altered: {problem}", err=True)
+    if not report.intact:
+        raise SystemExit(1)
+    click.echo(f"audit log intact: {chain.rows_checked} rows")
+    if checkpoints.newest_seq is None:
+        click.echo("no signed checkpoint yet: run `flask --app meetingsvc audit checkpoint`")
         return
-    click.echo(f"audit log BROKEN at row {report.first_broken_id}: {report.reason} "
-               f"({report.rows_checked} rows before it hold)", err=True)
-    raise SystemExit(1)
+    click.echo(f"{checkpoints.checked} signed checkpoints verify; the newest, "
+               f"#{checkpoints.newest_seq} of {checkpoints.newest_at}, covers row "
+               f"{checkpoints.newest_event_id}; {checkpoints.rows_after_newest} rows after it")
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint_command() -> None:
+    """Sign the audit log's head now with the office key (e.g. nightly from cron)."""
+    from flask import current_app
+
+    from .audit.checkpoints import write_checkpoint
+    from .issuance.keys import key_source
+
+    try:
+        key = key_source(current_app.config, current_app.instance_path)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+    checkpoint = write_checkpoint(db.session, key)
+    db.session.commit()
+    if checkpoint is None:
+        click.echo("the newest checkpoint already covers the last row")
+    else:
+        click.echo(f"checkpoint #{checkpoint.seq} signed at row {checkpoint.event_id}")
 
 
 @signing_cli.command("init-pki")

@@ -84,6 +84,7 @@ def base_test_config(instance: Path) -> dict[str, Any]:
         "PASSWORD_HASH_TIME_COST": 1,
         "PASSWORD_HASH_MEMORY_KIB": 1024,
         "MAX_UPLOAD_BYTES": 2 * 1024 * 1024,
+        "VERIFY_MAX_UPLOAD_BYTES": 2 * 1024 * 1024,
     }
 
 

@@ -1,25 +1,31 @@
-"""Appending to the audit log and checking its chain."""
+"""Appending to the audit log, checking its chain and checkpoints, and reading it."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from signing import TrustSettings
+
 from ..models_common import utcnow
-from .models import AuditEvent
+from .chain import GENESIS_HASH, canonical_content, chain_hash, lock_chain
+from .checkpoints import CheckpointReport, checkpoint_if_due, verify_checkpoints
+from .models import AuditCheckpoint, AuditEvent
+
+__all__ = [
+    "GENESIS_HASH", "Actor", "AuditReport", "ChainReport", "LogFilter", "LogPage", "LogStatus",
+    "canonical_content", "chain_hash", "details_of", "known_actions", "log_page", "log_status",
+    "record", "row_holds", "verify_chain", "verify_log",
+]
 
 log = logging.getLogger(__name__)
-
-GENESIS_HASH = "0" * 64
-#: Any constant: the PostgreSQL advisory lock that serialises appends to the chain.
-_CHAIN_LOCK_KEY = 7_246_131
 
 
 @dataclass(frozen=True)
@@ -29,26 +35,6 @@ class Actor:
     user_id: int | None = None
     username: str | None = None
     address: str | None = None
-
-
-def canonical_content(event: AuditEvent) -> bytes:
-    """The bytes a row's hash covers: every field but the hash itself, in a fixed form."""
-    content = {
-        "at": event.at.isoformat(timespec="microseconds"),
-        "actor_id": event.actor_id,
-        "actor_name": event.actor_name,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "meeting_id": event.meeting_id,
-        "address": event.address,
-        "details": event.details,
-    }
-    return json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
-
-
-def chain_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256(prev_hash.encode() + b"\n" + canonical_content(event)).hexdigest()
 
 
 def record(
@@ -61,9 +47,13 @@ def record(
     meeting_id: int | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain, inside the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    """Append one event to the chain, inside the caller's transaction.
+
+    Every ``AUDIT_CHECKPOINT_EVERY`` rows the new head is also signed as a
+    checkpoint, in the same transaction, so a checkpoint never names a row that
+    was rolled back.
+    """
+    lock_chain(session)
     prev = session.scalar(select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1))
     event = AuditEvent(
         at=utcnow(),
@@ -81,6 +71,7 @@ def record(
     session.add(event)
     session.flush()
     log.info("audit %s by %s on %s %s", action, actor.username, object_type, object_id)
+    checkpoint_if_due(session, event)
     return event
 
 
@@ -90,32 +81,171 @@ class ChainReport:
     #: The id of the first row whose hash or link does not hold; ``None`` when all hold.
     first_broken_id: int | None
     reason: str | None = None
+    #: The id of the last row (``None`` for an empty log).
+    last_id: int | None = None
 
     @property
     def intact(self) -> bool:
         return self.first_broken_id is None
 
 
+_CHAIN_COLUMNS = (AuditEvent.id, AuditEvent.at, AuditEvent.actor_id, AuditEvent.actor_name,
+                  AuditEvent.action, AuditEvent.object_type, AuditEvent.object_id,
+                  AuditEvent.meeting_id, AuditEvent.address, AuditEvent.details,
+                  AuditEvent.prev_hash, AuditEvent.row_hash)
+
+
 def verify_chain(session: Session, batch_size: int = 5000) -> ChainReport:
-    """Recompute every row's hash in order; name the first row that does not hold."""
+    """Recompute every row's hash in order; name the first row that does not hold.
+
+    Reads plain columns in batches, so a long log neither fills the session nor
+    detaches the objects a request is using.
+    """
     expected_prev = GENESIS_HASH
     checked = 0
     last_id = 0
     while True:
-        rows = session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.id > last_id)
-            .order_by(AuditEvent.id)
-            .limit(batch_size)
-        ).all()
+        rows = session.execute(select(*_CHAIN_COLUMNS).where(AuditEvent.id > last_id)
+                               .order_by(AuditEvent.id).limit(batch_size)).all()
         if not rows:
-            return ChainReport(checked, None)
-        for event in rows:
-            if event.prev_hash != expected_prev:
-                return ChainReport(checked, event.id, "link to the previous row is broken")
-            if chain_hash(event.prev_hash, event) != event.row_hash:
-                return ChainReport(checked, event.id, "row content does not match its hash")
-            expected_prev = event.row_hash
+            return ChainReport(checked, None, last_id=last_id or None)
+        for row in rows:
+            if row.prev_hash != expected_prev:
+                return ChainReport(checked, row.id, "link to the previous row is broken")
+            if chain_hash(row.prev_hash, row) != row.row_hash:
+                return ChainReport(checked, row.id, "row content does not match its hash")
+            expected_prev = row.row_hash
             checked += 1
-            last_id = event.id
-        session.expunge_all()
+            last_id = row.id
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """The whole log's check: the chain row by row, then the signed checkpoints."""
+
+    chain: ChainReport
+    checkpoints: CheckpointReport
+
+    @property
+    def intact(self) -> bool:
+        return self.chain.intact and self.checkpoints.intact
+
+    def summary(self) -> dict[str, object]:
+        """Plain data for the audit row that records a check, and for JSON."""
+        return {"intact": self.intact, "rows": self.chain.rows_checked,
+                "first_broken_id": self.chain.first_broken_id, "reason": self.chain.reason,
+                "checkpoints": self.checkpoints.checked,
+                "checkpoint_problems": list(self.checkpoints.problems[:20]),
+                "newest_checkpoint": self.checkpoints.newest_seq,
+                "rows_after_newest_checkpoint": self.checkpoints.rows_after_newest}
+
+
+def verify_log(session: Session, trust: TrustSettings) -> AuditReport:
+    """Check the chain, then every checkpoint against the rows that remain."""
+    chain = verify_chain(session)
+    last_id = session.scalar(select(func.max(AuditEvent.id)))
+    return AuditReport(chain, verify_checkpoints(session, trust, last_id))
+
+
+def row_holds(event: AuditEvent) -> bool:
+    """Whether a row's content still matches its own hash (its link is not checked here)."""
+    return chain_hash(event.prev_hash, event) == event.row_hash
+
+
+def details_of(event: AuditEvent) -> dict[str, object]:
+    """A row's details as a mapping, without empty values, for display."""
+    try:
+        details = json.loads(event.details)
+    except ValueError:
+        return {"details": event.details}
+    if not isinstance(details, dict):
+        return {"details": details}
+    return {key: value for key, value in details.items() if value not in (None, "", [], {})}
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """What the auditor's log page narrows to; every field is optional."""
+
+    meeting_id: int | None = None
+    #: A username: rows the user did, or rows about them (``user``/``username`` details).
+    username: str | None = None
+    #: An exact action, or a prefix ending in a dot (``copy.``).
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LogPage:
+    rows: Sequence[AuditEvent]
+    total: int
+    page: int
+    per_page: int
+    #: Ids of the rows that a checkpoint covers, among ``rows``.
+    checkpointed: frozenset[int]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _filtered(query: Select[Any], where: LogFilter) -> Select[Any]:
+    if where.meeting_id is not None:
+        query = query.where(AuditEvent.meeting_id == where.meeting_id)
+    if where.username:
+        name = where.username.strip().lower()  # usernames are unique regardless of case
+        details = func.lower(AuditEvent.details)
+        query = query.where(or_(
+            func.lower(AuditEvent.actor_name) == name,
+            details.contains(json.dumps({"user": name})[1:-1], autoescape=True),
+            details.contains(json.dumps({"username": name})[1:-1], autoescape=True)))
+    if where.action:
+        if where.action.endswith("."):
+            query = query.where(AuditEvent.action.startswith(where.action, autoescape=True))
+        else:
+            query = query.where(AuditEvent.action == where.action)
+    if where.since is not None:
+        query = query.where(AuditEvent.at >= where.since)
+    if where.until is not None:
+        query = query.where(AuditEvent.at < where.until)
+    return query
+
+
+def log_page(session: Session, where: LogFilter, page: int = 1,
+             per_page: int = 100) -> LogPage:
+    """One page of the log, newest first, with the filter applied."""
+    page = max(1, page)
+    total = session.scalar(_filtered(select(func.count()).select_from(AuditEvent), where)) or 0
+    rows = session.scalars(_filtered(select(AuditEvent), where).order_by(AuditEvent.id.desc())
+                           .limit(per_page).offset((page - 1) * per_page)).all()
+    ids = [row.id for row in rows]
+    covered = frozenset(session.scalars(select(AuditCheckpoint.event_id).where(
+        AuditCheckpoint.event_id.in_(ids)))) if ids else frozenset()
+    return LogPage(rows, total, page, per_page, covered)
+
+
+@dataclass(frozen=True)
+class LogStatus:
+    """The log's size and how much of it the newest checkpoint covers."""
+
+    rows: int
+    last_id: int | None
+    newest_checkpoint: AuditCheckpoint | None
+
+    @property
+    def uncovered(self) -> bool:
+        return self.last_id is not None and (
+            self.newest_checkpoint is None or self.newest_checkpoint.event_id < self.last_id)
+
+
+def log_status(session: Session) -> LogStatus:
+    rows, last_id = session.execute(select(func.count(), func.max(AuditEvent.id))).one()
+    newest = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc())
+                             .limit(1)).first()
+    return LogStatus(rows, last_id, newest)
+
+
+def known_actions(session: Session) -> list[str]:
+    """Every action the log holds, for the filter's choices."""
+    return sorted(session.scalars(select(AuditEvent.action).distinct()))

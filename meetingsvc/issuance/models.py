@@ -137,7 +137,7 @@ class IssuedCopy(Base):
     status: Mapped[str] = mapped_column(String(20), default=CopyStatus.PENDING.value)
     failure_reason: Mapped[str | None] = mapped_column(String(1000))
     #: The signed file; ``None`` until signed.
-    blob_sha256: Mapped[str | None] = mapped_column(ForeignKey("blob.sha256"))
+    blob_sha256: Mapped[str | None] = mapped_column(ForeignKey("blob.sha256"), index=True)
     #: Unguessable token of the public verification page ``/v/<token>``.
     verification_token: Mapped[str] = mapped_column(String(64), unique=True)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

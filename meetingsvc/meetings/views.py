@@ -21,14 +21,15 @@ from ..access import (
     the_user,
     visible_meeting_or_404,
 )
-from ..accounts.models import Body, User
+from ..accounts.models import Body, Role, User
 from ..documents.entitlement import entitled_documents
 from ..documents.models import Document
 from ..errors import DomainError
 from ..extensions import db
 from ..forms_common import choices
 from ..issuance.services import jobs_of
-from ..tracking.services import current_item_copies, current_packet, revised_document_ids
+from ..models_common import utcnow
+from ..tracking.portal import delegate_home, meeting_portal
 from .forms import AgendaItemForm, EmptyForm, GuestForm, MeetingForm
 from .models import AgendaItem, Invitation, InvitationRole, Meeting
 from .services import (
@@ -58,7 +59,9 @@ def list_meetings() -> str:
     meetings = db.session.scalars(
         visible_meetings_query(user).order_by(Meeting.starts_at.desc())
     ).all()
-    return render_template("meetings/list.html", meetings=meetings,
+    summaries = (delegate_home(db.session, user.id, meetings, utcnow())
+                 if user.has_role(Role.DELEGATE) else [])
+    return render_template("meetings/list.html", meetings=meetings, summaries=summaries,
                            is_staff=user.has_role(*STAFF_ROLES))
 
 
@@ -102,15 +105,11 @@ def show_meeting(meeting_id: int) -> str:
         invitation = invitation_of(db.session, meeting, user)
         documents = (entitled_documents(db.session, invitation) if invitation
                      else list(meeting.documents))
-        copies, packet, revised = {}, None, set()
-        if invitation is not None:
-            copies = current_item_copies(db.session, meeting.id, user.id)
-            packet = current_packet(db.session, meeting.id, user.id)
-            revised = revised_document_ids(db.session, meeting.id, user.id)
+        portal = (meeting_portal(db.session, meeting.id, user.id)
+                  if invitation is not None else None)
         return render_template("meetings/show_readonly.html", meeting=meeting,
                                items=_items_shown_with(meeting, documents),
-                               documents=documents, invitation=invitation,
-                               copies=copies, packet=packet, revised=revised)
+                               documents=documents, invitation=invitation, portal=portal)
     guest_form = GuestForm()
     guest_form.user_id.choices = choices(
         (u.id, f"{u.full_name} — {u.title or u.username}")

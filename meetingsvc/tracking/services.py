@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.services import Actor, record
+from ..errors import N_, DomainError
 from ..issuance.models import Channel, CopyKind, CopyStatus, IssuedCopy
 from ..models_common import utcnow
 from .models import DeliveryEvent, EventKind
+
+#: The most pages one report of the viewer may name: a batch, not a flood.
+MAX_PAGES_PER_REPORT = 500
+
+
+class TrackingError(DomainError):
+    """A delegate's step that cannot be taken; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -47,8 +56,12 @@ def revised_document_ids(session: Session, meeting_id: int, user_id: int) -> set
 
 
 def current_packet(session: Session, meeting_id: int, user_id: int) -> IssuedCopy | None:
-    return next((c for c in delivered_copies(session, meeting_id, user_id)
-                 if c.kind == CopyKind.PACKET.value and c.superseded_at is None), None)
+    """The delegate's packet now: one query, as it runs on every packet download."""
+    return session.scalar(select(IssuedCopy).where(
+        IssuedCopy.meeting_id == meeting_id, IssuedCopy.user_id == user_id,
+        IssuedCopy.kind == CopyKind.PACKET.value,
+        IssuedCopy.status == CopyStatus.DELIVERED.value,
+        IssuedCopy.superseded_at.is_(None)).order_by(IssuedCopy.id.desc()).limit(1))
 
 
 def own_copy(session: Session, user_id: int, copy_id: int) -> IssuedCopy | None:
@@ -64,6 +77,17 @@ def may_download(copy: IssuedCopy) -> bool:
             and copy.blob_sha256 is not None)
 
 
+def may_view(copy: IssuedCopy) -> bool:
+    """In the portal's viewer: downloadable and view-only (MẬT) copies, until recalled."""
+    return (copy.channel in (Channel.DOWNLOAD.value, Channel.VIEW_ONLY.value)
+            and copy.recalled_at is None and copy.blob_sha256 is not None)
+
+
+def may_acknowledge(copy: IssuedCopy) -> bool:
+    return (copy.channel != Channel.PRINT.value and copy.recalled_at is None
+            and copy.superseded_at is None)
+
+
 def record_event(session: Session, copy: IssuedCopy, kind: EventKind, visitor: Visitor,
                  page: int | None = None) -> DeliveryEvent:
     """Append an event for a copy, and the same to the audit log."""
@@ -76,3 +100,72 @@ def record_event(session: Session, copy: IssuedCopy, kind: EventKind, visitor: V
            details={"page": page} if page is not None else None)
     session.flush()
     return event
+
+
+def record_pages_viewed(session: Session, copy: IssuedCopy, pages: Iterable[object],
+                        visitor: Visitor) -> int:
+    """Record a batch of pages the viewer showed; pages outside the copy are refused."""
+    page_count = copy.document_version.page_count if copy.document_version else None
+    wanted: set[int] = set()
+    for page in pages:
+        if isinstance(page, bool) or not isinstance(page, int | str):
+            raise TrackingError(N_("Not a page number."))
+        try:
+            number = int(page)
+        except ValueError as error:
+            raise TrackingError(N_("Not a page number.")) from error
+        if number < 1 or (page_count is not None and number > page_count):
+            raise TrackingError(N_("Page %(page)s is not in this copy."), page=number)
+        wanted.add(number)
+        if len(wanted) > MAX_PAGES_PER_REPORT:
+            raise TrackingError(N_("Too many pages in one report."))
+    for number in sorted(wanted):
+        record_event(session, copy, EventKind.PAGE_VIEWED, visitor, page=number)
+    return len(wanted)
+
+
+def acknowledged_at_of(session: Session, copy_ids: Iterable[int]) -> dict[int, DeliveryEvent]:
+    """Copy id → its acknowledgement, for the copies that have one."""
+    ids = list(copy_ids)
+    if not ids:
+        return {}
+    return {e.copy_id: e for e in session.scalars(select(DeliveryEvent).where(
+        DeliveryEvent.copy_id.in_(ids), DeliveryEvent.kind == EventKind.ACKNOWLEDGED.value))}
+
+
+def _lock(session: Session, copy: IssuedCopy) -> None:
+    """Serialise acknowledgements of one copy (PostgreSQL; SQLite serialises all writes).
+
+    The unique index on acknowledgements is the last word: a request that loses
+    a race anyway fails with ``IntegrityError``, which the view reports as done.
+    """
+    session.execute(select(IssuedCopy.id).where(IssuedCopy.id == copy.id).with_for_update())
+
+
+def acknowledge_copy(session: Session, copy: IssuedCopy, visitor: Visitor) -> DeliveryEvent:
+    """Ký nhận one copy, once. A second try is refused, not recorded again."""
+    if not may_acknowledge(copy):
+        raise TrackingError(N_("This copy can no longer be acknowledged."))
+    _lock(session, copy)
+    if acknowledged_at_of(session, [copy.id]):
+        raise TrackingError(N_("You acknowledged this copy already."))
+    return record_event(session, copy, EventKind.ACKNOWLEDGED, visitor)
+
+
+def acknowledge_packet(session: Session, packet: IssuedCopy, items: Iterable[IssuedCopy],
+                       visitor: Visitor) -> int:
+    """Ký nhận the whole packet: the packet copy and each current item not acknowledged yet.
+
+    Returns how many items were acknowledged with it.
+    """
+    if packet.kind != CopyKind.PACKET.value:
+        raise TrackingError(N_("This is not a packet."))
+    _lock(session, packet)
+    items = [c for c in items if c.user_id == packet.user_id and may_acknowledge(c)]
+    done = acknowledged_at_of(session, [packet.id, *(c.id for c in items)])
+    if packet.id in done:
+        raise TrackingError(N_("You acknowledged this packet already."))
+    todo = [c for c in items if c.id not in done]
+    for copy in [packet, *todo]:
+        record_event(session, copy, EventKind.ACKNOWLEDGED, visitor)
+    return len(todo)

@@ -1,26 +1,52 @@
-"""The delegate's own copies: download a copy, the packet, or the packet as a ZIP."""
+"""The delegate's own copies: read in the viewer, download, acknowledge.
+
+Every route loads the copy through ``own_copy``: another delegate's copy, a
+copy of another meeting or one not delivered yet is a 404, whatever the ids.
+"""
 
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, request, send_file
-from werkzeug.utils import secure_filename
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
 
-from ..access import current_actor, roles_required, the_user, visible_meeting_or_404
+from ..access import current_actor, flash_error, roles_required, the_user, visible_meeting_or_404
 from ..accounts.models import Role
 from ..documents.blobs import blob_store
 from ..extensions import db
+from ..i18n import safe_next
+from ..issuance.models import CopyKind, IssuedCopy
 from ..issuance.pdf import ZipEntry, copy_file_name, write_zip
+from ..meetings.forms import EmptyForm
+from .files import content_disposition, readable_file_name, send_signed_file
 from .models import EventKind
+from .portal import meeting_portal
 from .services import (
+    TrackingError,
     Visitor,
+    acknowledge_copy,
+    acknowledge_packet,
     current_item_copies,
     current_packet,
     may_download,
+    may_view,
     own_copy,
     record_event,
+    record_pages_viewed,
 )
 
 bp = Blueprint("tracking", __name__, url_prefix="/meetings/<int:meeting_id>/my")
@@ -30,19 +56,130 @@ def _visitor() -> Visitor:
     return Visitor(current_actor(), request.user_agent.string)
 
 
+def own_item_copy_or_404(meeting_id: int, copy_id: int) -> IssuedCopy:
+    """The delegate's delivered copy of one item (packets have routes of their own)."""
+    meeting = visible_meeting_or_404(meeting_id)
+    copy = own_copy(db.session, the_user().id, copy_id)
+    if copy is None or copy.meeting_id != meeting.id or copy.kind != CopyKind.ITEM.value:
+        abort(404)
+    return copy
+
+
+def _copy_name(copy: IssuedCopy) -> str:
+    assert copy.document_version is not None
+    document = copy.document_version.document
+    return readable_file_name(document.symbol, document.title, copy.label)
+
+
 @bp.get("/copies/<int:copy_id>.pdf")
 @roles_required(Role.DELEGATE)
 def download_copy(meeting_id: int, copy_id: int) -> Response:
-    meeting = visible_meeting_or_404(meeting_id)
-    copy = own_copy(db.session, the_user().id, copy_id)
-    if copy is None or copy.meeting_id != meeting.id or not may_download(copy):
+    copy = own_item_copy_or_404(meeting_id, copy_id)
+    if not may_download(copy):
         abort(404)
-    record_event(db.session, copy, EventKind.DOWNLOADED, _visitor())
-    symbol = copy.document_version.document.symbol if copy.document_version else "goi-tai-lieu"
+    if request.method == "GET" and not request.headers.get("Range"):
+        record_event(db.session, copy, EventKind.DOWNLOADED, _visitor())
     assert copy.blob_sha256 is not None
-    return send_file(blob_store(current_app.config).path_for(copy.blob_sha256),
-                     mimetype="application/pdf", as_attachment=True, conditional=True,
-                     download_name=copy_file_name(0, symbol, copy.copy_number, copy.copy_total))
+    return send_signed_file(blob_store(current_app.config).path_for(copy.blob_sha256),
+                            copy.blob_sha256, _copy_name(copy), attachment=True)
+
+
+@bp.get("/copies/<int:copy_id>/view")
+@roles_required(Role.DELEGATE)
+def view_copy(meeting_id: int, copy_id: int) -> str:
+    """The portal's viewer: PDF.js renders the copy page by page and reports what was shown."""
+    copy = own_item_copy_or_404(meeting_id, copy_id)
+    if not may_view(copy):
+        abort(404)
+    portal = meeting_portal(db.session, meeting_id, copy.user_id)
+    item = next((i for i in portal.items.values() if i.copy.id == copy.id), None)
+    return render_template("tracking/viewer.html", meeting=copy.meeting, copy=copy, item=item,
+                           action_form=EmptyForm())
+
+
+@bp.get("/copies/<int:copy_id>/file.pdf")
+@roles_required(Role.DELEGATE)
+def copy_file(meeting_id: int, copy_id: int) -> Response:
+    """The copy's bytes for the viewer, inline. Opening it (not each range) is an event.
+
+    A view-only (MẬT) copy is served this way too, marked not to be stored:
+    the browser still holds what it was sent, so this discourages saving, no more.
+    """
+    copy = own_item_copy_or_404(meeting_id, copy_id)
+    if not may_view(copy):
+        abort(404)
+    if request.method == "GET" and not request.headers.get("Range"):
+        record_event(db.session, copy, EventKind.OPENED, _visitor())
+    assert copy.blob_sha256 is not None
+    return send_signed_file(blob_store(current_app.config).path_for(copy.blob_sha256),
+                            copy.blob_sha256, _copy_name(copy), attachment=False,
+                            no_store=not may_download(copy))
+
+
+@bp.post("/copies/<int:copy_id>/pages")
+@roles_required(Role.DELEGATE)
+def report_pages(meeting_id: int, copy_id: int) -> Response | tuple[Response, int]:
+    """A batch of pages the viewer showed: JSON ``{"pages": [1, 2]}`` or a beacon's form."""
+    copy = own_item_copy_or_404(meeting_id, copy_id)
+    if not may_view(copy):
+        abort(404)
+    body = request.get_json(silent=True)
+    if isinstance(body, dict):
+        pages = body.get("pages")
+    else:
+        pages = [p for p in request.form.get("pages", "").split(",") if p]
+    if not isinstance(pages, list):
+        return jsonify(error="pages must be a list"), 400
+    try:
+        count = record_pages_viewed(db.session, copy, pages, _visitor())
+    except TrackingError as error:
+        return jsonify(error=_(error.message, **error.params)), 400
+    return jsonify(recorded=count)
+
+
+@bp.post("/copies/<int:copy_id>/acknowledge")
+@roles_required(Role.DELEGATE)
+def acknowledge_item(meeting_id: int, copy_id: int) -> Response:
+    copy = own_item_copy_or_404(meeting_id, copy_id)
+    if not EmptyForm().validate():
+        abort(400)
+    try:
+        acknowledge_copy(db.session, copy, _visitor())
+        flash(_("Receipt acknowledged."), "success")
+    except TrackingError as error:
+        flash_error(error)
+    except IntegrityError:  # the same acknowledgement, posted twice at once
+        db.session.rollback()
+        flash(_("You acknowledged this copy already."), "info")
+    return _back(meeting_id)
+
+
+@bp.post("/acknowledge")
+@roles_required(Role.DELEGATE)
+def acknowledge_whole_packet(meeting_id: int) -> Response:
+    meeting = visible_meeting_or_404(meeting_id)
+    if not EmptyForm().validate():
+        abort(400)
+    user = the_user()
+    packet = current_packet(db.session, meeting.id, user.id)
+    if packet is None:
+        abort(404)
+    items = current_item_copies(db.session, meeting.id, user.id).values()
+    try:
+        count = acknowledge_packet(db.session, packet, items, _visitor())
+        flash(_("Receipt of the packet acknowledged (%(count)s items).", count=count),
+              "success")
+    except TrackingError as error:
+        flash_error(error)
+    except IntegrityError:
+        db.session.rollback()
+        flash(_("You acknowledged this packet already."), "info")
+    return _back(meeting_id)
+
+
+def _back(meeting_id: int) -> Response:
+    default = url_for("meetings.show_meeting", meeting_id=meeting_id)
+    return redirect(safe_next(request.form.get("next"), default))
 
 
 @bp.get("/packet.zip")
@@ -68,8 +205,11 @@ def download_packet_zip(meeting_id: int) -> Response:
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, closed by it
     write_zip(spool, entries, {"meeting": meeting.title, "delegate": user.full_name})
     spool.seek(0)
-    name = secure_filename(f"tai-lieu-hoi-nghi-{meeting.id}.zip")
-    return send_file(spool, mimetype="application/zip", as_attachment=True, download_name=name)
+    response = send_file(spool, mimetype="application/zip")
+    response.headers["Content-Disposition"] = content_disposition(
+        readable_file_name(_("Papers"), meeting.title, extension="zip"), attachment=True)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/packet.pdf")
@@ -79,14 +219,15 @@ def download_packet(meeting_id: int) -> Response:
     packet = current_packet(db.session, meeting.id, the_user().id)
     if packet is None or not may_download(packet):
         abort(404)
-    record_event(db.session, packet, EventKind.DOWNLOADED, _visitor())
+    if request.method == "GET" and not request.headers.get("Range"):
+        record_event(db.session, packet, EventKind.DOWNLOADED, _visitor())
     assert packet.blob_sha256 is not None
-    return send_file(Path(blob_store(current_app.config).path_for(packet.blob_sha256)),
-                     mimetype="application/pdf", as_attachment=True, conditional=True,
-                     download_name=f"goi-tai-lieu-hoi-nghi-{meeting.id}.pdf")
+    name = readable_file_name(_("Papers"), meeting.title, packet.label)
+    return send_signed_file(blob_store(current_app.config).path_for(packet.blob_sha256),
+                            packet.blob_sha256, name, attachment=True)
 
 
-def _agenda_order(copy: object) -> tuple[int, int]:
-    version = getattr(copy, "document_version", None)
+def _agenda_order(copy: IssuedCopy) -> tuple[int, int]:
+    version = copy.document_version
     item = version.document.agenda_item if version else None
-    return (item.position if item else 10_000, getattr(copy, "id", 0))
+    return (item.position if item else 10_000, copy.id)

@@ -1,0 +1,208 @@
+"""The secretariat's view of receipt: delegates × items, totals, filters and a chart.
+
+The database aggregates the events (one row per copy, see ``progress``); this
+module only arranges those rows into a matrix, so a congress of 400 delegates
+and 30 items is 12,000 small rows, whatever the number of page views.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..accounts.models import User
+from ..documents.models import Document
+from ..issuance.models import CopyStatus
+from ..meetings.models import AgendaItem, Meeting
+from ..meetings.services import invitations_in_protocol_order
+from .models import Reminder, ReminderReason
+from .progress import CopyProgress, Stage, copy_progress
+
+
+@dataclass(frozen=True)
+class ReceiptFilter:
+    """Which delegates the matrix shows: those missing a step, on one item or any."""
+
+    missing: ReminderReason | None = None
+    document_id: int | None = None
+
+    def lacks(self, cell: CopyProgress | None) -> bool:
+        """The cell is one the delegate should have opened (or acknowledged) and has not."""
+        if self.missing is None or not countable(cell):
+            return False
+        assert cell is not None
+        if self.missing is ReminderReason.NOT_OPENED:
+            return not cell.read
+        return cell.acknowledged_at is None
+
+
+def countable(cell: CopyProgress | None) -> bool:
+    """A copy in the portal that counts in totals: delivered, electronic, not recalled."""
+    return (cell is not None and cell.electronic and cell.recalled_at is None
+            and cell.status == CopyStatus.DELIVERED.value)
+
+
+@dataclass
+class Column:
+    document_id: int
+    symbol: str
+    title: str
+    confidentiality: str
+    position: int | None
+    entitled: int = 0
+    opened: int = 0
+    acknowledged: int = 0
+
+
+@dataclass
+class Row:
+    user_id: int
+    name: str
+    title: str
+    guest: bool
+    cells: list[CopyProgress | None]
+    last_reminded_at: datetime | None
+    entitled: int = 0
+    opened: int = 0
+    acknowledged: int = 0
+    pages_viewed: int = 0
+
+    def missing(self, receipt_filter: ReceiptFilter, document_ids: Sequence[int]) -> int:
+        """How many of the row's cells (on the filtered item, or all) lack the step."""
+        return sum(1 for document_id, cell in zip(document_ids, self.cells, strict=True)
+                   if receipt_filter.document_id in (None, document_id)
+                   and receipt_filter.lacks(cell))
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Cumulative opened and acknowledged items over time, as SVG polyline points."""
+
+    width: int
+    height: int
+    total: int
+    start: datetime | None
+    end: datetime | None
+    opened_points: str
+    acknowledged_points: str
+    opened: int
+    acknowledged: int
+
+
+@dataclass
+class Matrix:
+    meeting: Meeting
+    columns: list[Column]
+    rows: list[Row]
+    shown: list[Row]
+    receipt_filter: ReceiptFilter
+    chart: Chart
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def document_ids(self) -> list[int]:
+        return [c.document_id for c in self.columns]
+
+
+def receipt_matrix(session: Session, meeting: Meeting, receipt_filter: ReceiptFilter,
+                   now: datetime) -> Matrix:
+    columns = [Column(d.id, d.symbol, d.title, d.confidentiality, position)
+               for d, position in session.execute(
+                   select(Document, AgendaItem.position)
+                   .outerjoin(AgendaItem, AgendaItem.id == Document.agenda_item_id)
+                   .where(Document.meeting_id == meeting.id)
+                   .order_by(AgendaItem.position.nulls_last(), Document.id))]
+    column_at = {c.document_id: n for n, c in enumerate(columns)}
+    reminded = dict(session.execute(
+        select(Reminder.user_id, func.max(Reminder.sent_at))
+        .where(Reminder.meeting_id == meeting.id).group_by(Reminder.user_id)).all())
+    rows: list[Row] = []
+    row_of: dict[int, Row] = {}
+    for invitation in invitations_in_protocol_order(session, meeting):
+        user: User = invitation.user
+        row = Row(user.id, user.full_name, user.title or "", invitation.is_guest,
+                  [None] * len(columns), reminded.get(user.id))
+        rows.append(row)
+        row_of[user.id] = row
+
+    progress = copy_progress(session, [meeting.id])
+    for copy in progress:  # ordered by copy id: a later copy of the same item wins
+        owner = row_of.get(copy.user_id)
+        place = column_at.get(copy.document_id)
+        if owner is not None and place is not None:
+            owner.cells[place] = copy
+    for row in rows:
+        for at, cell in enumerate(row.cells):
+            if cell is None or not countable(cell):
+                continue
+            column = columns[at]
+            row.entitled += 1
+            column.entitled += 1
+            row.pages_viewed += cell.pages_viewed
+            if cell.read:
+                row.opened += 1
+                column.opened += 1
+            if cell.acknowledged_at is not None:
+                row.acknowledged += 1
+                column.acknowledged += 1
+
+    ids = [c.document_id for c in columns]
+    shown = rows if receipt_filter.missing is None else [
+        r for r in rows if r.missing(receipt_filter, ids)]
+    counted = [c for r in rows for c in r.cells if countable(c)]
+    matrix = Matrix(meeting, columns, rows, shown, receipt_filter,
+                    _chart(counted, now))
+    matrix.totals = {
+        "entitled": len(counted),
+        "opened": sum(1 for c in counted if c and c.read),
+        "acknowledged": sum(1 for c in counted if c and c.acknowledged_at is not None),
+        "delegates": len(rows),
+        "delegates_done": sum(1 for r in rows if r.entitled and r.acknowledged == r.entitled),
+    }
+    return matrix
+
+
+def stage_of(cell: CopyProgress | None) -> str:
+    """The CSS and display code of a cell: none, paper, pending ... acknowledged."""
+    if cell is None:
+        return "none"
+    if not cell.electronic:
+        return "paper" if cell.status == CopyStatus.DELIVERED.value else "paper_pending"
+    return cell.stage.code
+
+
+CHART_WIDTH, CHART_HEIGHT, CHART_STEPS = 640, 160, 64
+
+
+def _chart(cells: Sequence[CopyProgress | None], now: datetime) -> Chart:
+    opened = sorted(c.first_read_at for c in cells if c and c.first_read_at)
+    acknowledged = sorted(c.acknowledged_at for c in cells if c and c.acknowledged_at)
+    delivered = [c.delivered_at for c in cells if c and c.delivered_at]
+    total = len(cells)
+    if not delivered or total == 0:
+        return Chart(CHART_WIDTH, CHART_HEIGHT, total, None, None, "", "", 0, 0)
+    start = min(delivered)
+    end = max([now, *opened[-1:], *acknowledged[-1:]])
+    span = max((end - start).total_seconds(), 1.0)
+
+    def points(times: list[datetime]) -> str:
+        stamps = [t.timestamp() for t in times]
+        out = []
+        for step in range(CHART_STEPS + 1):
+            count = bisect_right(stamps, start.timestamp() + span * step / CHART_STEPS)
+            x = CHART_WIDTH * step / CHART_STEPS
+            y = CHART_HEIGHT - CHART_HEIGHT * count / total
+            out.append(f"{x:.1f},{y:.1f}")
+        return " ".join(out)
+
+    return Chart(CHART_WIDTH, CHART_HEIGHT, total, start, end, points(opened),
+                 points(acknowledged), len(opened), len(acknowledged))
+
+
+__all__ = ["Chart", "Column", "Matrix", "ReceiptFilter", "Row", "Stage", "receipt_matrix",
+           "stage_of"]

@@ -1,0 +1,150 @@
+"""The delegate's side, read: their meetings with what is new, and each item's state."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from ..documents.models import Document
+from ..issuance.models import Channel, CopyStatus, IssuedCopy
+from ..meetings.models import Meeting
+from .models import DeliveryEvent
+from .progress import CopyProgress, copy_progress
+from .services import (
+    acknowledged_at_of,
+    current_item_copies,
+    current_packet,
+    may_acknowledge,
+    may_download,
+    may_view,
+    revised_document_ids,
+)
+
+#: A meeting counts as upcoming until a day after it starts.
+UPCOMING_FOR = timedelta(days=1)
+
+
+class ItemState(enum.StrEnum):
+    NEW = "new"
+    OPENED = "opened"
+    ACKNOWLEDGED = "acknowledged"
+    SUPERSEDED = "superseded"
+    RECALLED = "recalled"
+
+
+@dataclass(frozen=True)
+class MeetingSummary:
+    """A line of the delegate's home."""
+
+    meeting: Meeting
+    items: int
+    unread: int
+    unacknowledged: int
+    upcoming: bool
+
+
+def delegate_home(session: Session, user_id: int, meetings: Sequence[Meeting],
+                  now: datetime) -> list[MeetingSummary]:
+    """The delegate's meetings, upcoming first (soonest first), then past ones (latest first)."""
+    progress = copy_progress(session, [m.id for m in meetings], user_id=user_id)
+    counts: dict[int, list[int]] = {m.id: [0, 0, 0] for m in meetings}
+    for p in progress:
+        if p.status != CopyStatus.DELIVERED.value or not p.electronic or p.recalled_at:
+            continue
+        total = counts[p.meeting_id]
+        total[0] += 1
+        total[1] += not p.read
+        total[2] += p.acknowledged_at is None
+    summaries = [MeetingSummary(m, items=counts[m.id][0], unread=counts[m.id][1],
+                                unacknowledged=counts[m.id][2],
+                                upcoming=m.starts_at + UPCOMING_FOR > now)
+                 for m in meetings]
+    upcoming = sorted((s for s in summaries if s.upcoming), key=lambda s: s.meeting.starts_at)
+    past = sorted((s for s in summaries if not s.upcoming), key=lambda s: s.meeting.starts_at,
+                  reverse=True)
+    return upcoming + past
+
+
+@dataclass(frozen=True)
+class PortalItem:
+    """One of the delegate's papers on the meeting page."""
+
+    document: Document
+    copy: IssuedCopy
+    state: ItemState
+    progress: CopyProgress | None
+    revised: bool
+
+    @property
+    def opened_at(self) -> datetime | None:
+        return self.progress.first_read_at if self.progress else None
+
+    @property
+    def acknowledged_at(self) -> datetime | None:
+        return self.progress.acknowledged_at if self.progress else None
+
+    @property
+    def viewable(self) -> bool:
+        return may_view(self.copy)
+
+    @property
+    def downloadable(self) -> bool:
+        return may_download(self.copy) and self.copy.superseded_at is None
+
+    @property
+    def acknowledgeable(self) -> bool:
+        return may_acknowledge(self.copy) and self.acknowledged_at is None
+
+    @property
+    def view_only(self) -> bool:
+        return self.copy.channel == Channel.VIEW_ONLY.value
+
+
+@dataclass(frozen=True)
+class MeetingPortal:
+    """What the delegate's meeting page shows besides the agenda."""
+
+    items: dict[int, PortalItem]
+    packet: IssuedCopy | None
+    packet_acknowledged: DeliveryEvent | None
+
+    @property
+    def unacknowledged(self) -> int:
+        return sum(1 for i in self.items.values() if i.acknowledgeable)
+
+    @property
+    def may_acknowledge_packet(self) -> bool:
+        return self.packet is not None and self.packet_acknowledged is None
+
+
+def meeting_portal(session: Session, meeting_id: int, user_id: int) -> MeetingPortal:
+    copies = current_item_copies(session, meeting_id, user_id)
+    progress = {p.copy_id: p for p in copy_progress(
+        session, [meeting_id], user_id=user_id, copy_ids=[c.id for c in copies.values()],
+        current_only=False)}
+    revised = revised_document_ids(session, meeting_id, user_id)
+    items = {}
+    for document_id, copy in copies.items():
+        p = progress.get(copy.id)
+        assert copy.document_version is not None
+        items[document_id] = PortalItem(copy.document_version.document, copy,
+                                        _state(copy, p), p, document_id in revised)
+    packet = current_packet(session, meeting_id, user_id)
+    acknowledged = acknowledged_at_of(session, [packet.id]) if packet else {}
+    return MeetingPortal(items, packet, acknowledged.get(packet.id) if packet else None)
+
+
+def _state(copy: IssuedCopy, progress: CopyProgress | None) -> ItemState:
+    if copy.recalled_at is not None:
+        return ItemState.RECALLED
+    if copy.superseded_at is not None:
+        return ItemState.SUPERSEDED
+    if progress is not None and progress.acknowledged_at is not None:
+        return ItemState.ACKNOWLEDGED
+    if progress is not None and progress.read:
+        return ItemState.OPENED
+    return ItemState.NEW
