@@ -38,6 +38,8 @@ _STAFF = {
     "admin": ("Trịnh Quốc Anh", Role.ADMIN, "Quản trị hệ thống, Văn phòng Tỉnh ủy"),
 }
 SEED_ACTOR = Actor(username="seed-demo")
+#: Reserved for examples (RFC 2606): reminders to the demo delegates go nowhere real.
+DEMO_MAIL_DOMAIN = "sonha.example"
 
 
 def database_is_empty(session: Session) -> bool:
@@ -79,7 +81,8 @@ def _seed_people(session: Session, bodies: dict[str, Body]) -> dict[str, User]:
                                       title=title, actor=SEED_ACTOR)
     for rank, person in enumerate(MEMBERS + GUESTS, start=1):
         user = create_user(session, person.username, person.full_name, DELEGATE_PASSWORD,
-                           Role.DELEGATE, title=person.title_vi, actor=SEED_ACTOR)
+                           Role.DELEGATE, title=person.title_vi, actor=SEED_ACTOR,
+                           email=f"{person.username}@{DEMO_MAIL_DOMAIN}")
         users[person.username] = user
         for membership in person.memberships:
             session.add(Membership(body_id=bodies[membership.body].id, user_id=user.id,
