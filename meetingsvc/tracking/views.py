@@ -65,6 +65,16 @@ def own_item_copy_or_404(meeting_id: int, copy_id: int) -> IssuedCopy:
     return copy
 
 
+def _send_copy(copy: IssuedCopy, event: EventKind, name: str, *, attachment: bool,
+               no_store: bool = False) -> Response:
+    """Stream a copy's signed file; the event counts a whole read, not each range."""
+    if request.method == "GET" and not request.headers.get("Range"):
+        record_event(db.session, copy, event, _visitor())
+    assert copy.blob_sha256 is not None
+    return send_signed_file(blob_store(current_app.config).path_for(copy.blob_sha256),
+                            copy.blob_sha256, name, attachment=attachment, no_store=no_store)
+
+
 def _copy_name(copy: IssuedCopy) -> str:
     assert copy.document_version is not None
     document = copy.document_version.document
@@ -77,11 +87,7 @@ def download_copy(meeting_id: int, copy_id: int) -> Response:
     copy = own_item_copy_or_404(meeting_id, copy_id)
     if not may_download(copy):
         abort(404)
-    if request.method == "GET" and not request.headers.get("Range"):
-        record_event(db.session, copy, EventKind.DOWNLOADED, _visitor())
-    assert copy.blob_sha256 is not None
-    return send_signed_file(blob_store(current_app.config).path_for(copy.blob_sha256),
-                            copy.blob_sha256, _copy_name(copy), attachment=True)
+    return _send_copy(copy, EventKind.DOWNLOADED, _copy_name(copy), attachment=True)
 
 
 @bp.get("/copies/<int:copy_id>/view")
@@ -108,12 +114,8 @@ def copy_file(meeting_id: int, copy_id: int) -> Response:
     copy = own_item_copy_or_404(meeting_id, copy_id)
     if not may_view(copy):
         abort(404)
-    if request.method == "GET" and not request.headers.get("Range"):
-        record_event(db.session, copy, EventKind.OPENED, _visitor())
-    assert copy.blob_sha256 is not None
-    return send_signed_file(blob_store(current_app.config).path_for(copy.blob_sha256),
-                            copy.blob_sha256, _copy_name(copy), attachment=False,
-                            no_store=not may_download(copy))
+    return _send_copy(copy, EventKind.OPENED, _copy_name(copy), attachment=False,
+                      no_store=not may_download(copy))
 
 
 @bp.post("/copies/<int:copy_id>/pages")
@@ -219,12 +221,8 @@ def download_packet(meeting_id: int) -> Response:
     packet = current_packet(db.session, meeting.id, the_user().id)
     if packet is None or not may_download(packet):
         abort(404)
-    if request.method == "GET" and not request.headers.get("Range"):
-        record_event(db.session, packet, EventKind.DOWNLOADED, _visitor())
-    assert packet.blob_sha256 is not None
     name = readable_file_name(_("Papers"), meeting.title, packet.label)
-    return send_signed_file(blob_store(current_app.config).path_for(packet.blob_sha256),
-                            packet.blob_sha256, name, attachment=True)
+    return _send_copy(packet, EventKind.DOWNLOADED, name, attachment=True)
 
 
 def _agenda_order(copy: IssuedCopy) -> tuple[int, int]:
