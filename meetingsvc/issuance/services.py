@@ -97,7 +97,8 @@ def build_unit_spec(session: Session, unit: IssuanceUnit, links: LinkSettings) -
     packet = None
     if packet_copy is not None:
         # A packet also carries the delegate's current copies issued by earlier jobs.
-        current = _current_download_copies(session, meeting.id, user.id, exclude=to_sign)
+        newer = {c.document_version.document_id for c in copies if c.document_version}
+        current = _current_download_copies(session, meeting.id, user.id, newer)
         items += [_item_spec(c, meeting, links, sign=False) for c in current]
         items.sort(key=lambda i: (i.agenda_position, i.symbol))
         packet = PacketSpec(
@@ -167,18 +168,16 @@ def _in_agenda_order(session: Session, copies: list[IssuedCopy]) -> list[IssuedC
 
 
 def _current_download_copies(session: Session, meeting_id: int, user_id: int,
-                             exclude: set[int]) -> list[IssuedCopy]:
-    """The delegate's delivered, current, downloadable item copies of this meeting."""
+                             reissued_documents: set[int]) -> list[IssuedCopy]:
+    """The delegate's delivered, current, downloadable item copies of this meeting,
+    leaving out the documents this unit issues again."""
     copies = session.scalars(select(IssuedCopy).where(
         IssuedCopy.meeting_id == meeting_id, IssuedCopy.user_id == user_id,
         IssuedCopy.kind == CopyKind.ITEM.value, IssuedCopy.channel == Channel.DOWNLOAD.value,
         IssuedCopy.status == CopyStatus.DELIVERED.value, IssuedCopy.superseded_at.is_(None),
         IssuedCopy.recalled_at.is_(None)))
-    newer_documents = {c.document_version.document_id for c in session.scalars(
-        select(IssuedCopy).where(IssuedCopy.id.in_(exclude))) if c.document_version}
-    return [c for c in copies if c.id not in exclude
-            and c.document_version is not None
-            and c.document_version.document_id not in newer_documents]
+    return [c for c in copies if c.document_version is not None
+            and c.document_version.document_id not in reissued_documents]
 
 
 def holds_claim(unit: IssuanceUnit, claim: str) -> bool:
