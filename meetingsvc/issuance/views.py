@@ -26,7 +26,7 @@ from ..errors import DomainError
 from ..extensions import csrf, db
 from ..meetings.forms import EmptyForm
 from ..meetings.services import STAFF_ROLES
-from .keys import PUBLIC_PKI_FILES, pki_dir, timestamp_authority
+from .keys import PUBLIC_PKI_FILES, pki_dir, signer_settings, timestamp_authority
 from .models import IssuanceJob, IssuedCopy
 from .planning import start_issuance
 from .recall import paper_copies, recall_document, record_handover, record_return
@@ -53,6 +53,8 @@ def issue(meeting_id: int) -> Response:
     if not EmptyForm().validate():
         abort(400)
     try:
+        # Refuse now, with the reason, rather than leave a job no worker can sign.
+        signer_settings(current_app.config, current_app.instance_path)
         job = start_issuance(db.session, meeting, current_actor(),
                              current_app.config["ISSUANCE_POLICY"])
     except DomainError as error:

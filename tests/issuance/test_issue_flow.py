@@ -173,3 +173,15 @@ def test_a_result_made_under_a_lost_claim_is_dropped(app, session, prepared):
     session.expire_all()
     assert session.get(IssuanceUnit, stale.unit_id).status == "running"
     assert not session.scalar(select(func.count()).select_from(DeliveryEvent))
+
+
+def test_issuing_without_a_signing_key_is_refused_with_the_reason(app, client, sign_in,
+                                                                   session, prepared,
+                                                                   make_user):
+    from meetingsvc.accounts.models import Role
+
+    app.config["SIGNING_PKCS12_PASSWORD"] = None
+    sign_in(make_user(Role.SECRETARIAT))
+    response = client.post(f"/meetings/{prepared.meeting.id}/issue", follow_redirects=True)
+    assert "Chưa cấu hình khóa ký số" in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(IssuanceJob)) == 0
