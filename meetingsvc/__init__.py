@@ -120,8 +120,19 @@ def configure_auth(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        """``<id>:<session generation>`` (``User.get_id``) from the session or remember cookie.
+
+        A cookie made before the account's sessions were ended carries an older
+        generation and signs in nobody; so does one without a generation.
+        """
+        user_key, _, generation = user_id.partition(":")
+        if not (user_key.isdigit() and generation.isdigit()):
+            return None
+        # Read afresh: a generation raised by another process must count at once.
+        user = db.session.get(User, int(user_key), populate_existing=True)
+        if user is None or not user.active or user.session_generation != int(generation):
+            return None
+        return user
 
     csrf.init_app(app)
 

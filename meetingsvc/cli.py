@@ -127,6 +127,28 @@ def reset_password_command(username: str, password: str) -> None:
     click.echo(f"password of {username} reset")
 
 
+@users_cli.command("deactivate")
+@click.argument("username")
+def deactivate_user_command(username: str) -> None:
+    """Deactivate a user: every session ends and signing in is refused."""
+    from .accounts.services import set_active
+
+    set_active(db.session, _session_user(username), False, CLI_ACTOR)
+    db.session.commit()
+    click.echo(f"{username} deactivated")
+
+
+@users_cli.command("activate")
+@click.argument("username")
+def activate_user_command(username: str) -> None:
+    """Let a deactivated user sign in again."""
+    from .accounts.services import set_active
+
+    set_active(db.session, _session_user(username), True, CLI_ACTOR)
+    db.session.commit()
+    click.echo(f"{username} activated")
+
+
 @users_cli.command("list")
 def list_users_command() -> None:
     """List users with their roles."""

@@ -50,6 +50,9 @@ class User(UserMixin, Base):
     #: Title shown on copies and lists, e.g. "Phó Bí thư Tỉnh ủy".
     title: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(default=True)
+    #: Raised by one whenever every session of the account must end (sign-out, password
+    #: reset, deactivation, role change); a session made under an older value is refused.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
@@ -59,6 +62,10 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's session and remember-me identity: the id and the session generation."""
+        return f"{self.id}:{self.session_generation}"
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in {role.value for role in roles}

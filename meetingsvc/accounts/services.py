@@ -95,17 +95,46 @@ def create_user(
     return user
 
 
+def end_sessions(session: Session, user: User, reason: str, actor: Actor = Actor()) -> None:
+    """End every session of the account on the server, wherever its cookies are.
+
+    Sessions carry the account's session generation (``User.get_id``); raising it
+    makes every cookie issued before, stolen or not, sign in nobody.
+    """
+    user.session_generation = User.session_generation + 1  # type: ignore[assignment]
+    session.flush()  # the increment is done by the database, so two at once both count
+    record(session, "auth.sessions_ended", actor, object_type="user", object_id=user.id,
+           details={"username": user.username, "reason": reason})
+    log.info("sessions of %s ended: %s", user.username, reason)
+
+
 def set_role(session: Session, user: User, role: Role, actor: Actor = Actor()) -> None:
+    """Give the user another role; sessions opened under the old role end."""
     previous = user.role
     user.role = role.value
     record(session, "account.role_changed", actor, object_type="user", object_id=user.id,
            details={"username": user.username, "from": previous, "to": role.value})
+    if previous != role.value:
+        end_sessions(session, user, "role_changed", actor)
 
 
 def reset_password(session: Session, user: User, password: str, actor: Actor = Actor()) -> None:
+    """Set a new password; whoever held a session with the old one is signed out."""
     user.password_hash = hash_password(password)
     record(session, "account.password_reset", actor, object_type="user", object_id=user.id,
            details={"username": user.username})
+    end_sessions(session, user, "password_reset", actor)
+
+
+def set_active(session: Session, user: User, active: bool, actor: Actor = Actor()) -> None:
+    """Deactivate (every session ends, signing in is refused) or reactivate an account."""
+    if user.active == active:
+        return
+    user.active = active
+    record(session, "account.reactivated" if active else "account.deactivated", actor,
+           object_type="user", object_id=user.id, details={"username": user.username})
+    if not active:
+        end_sessions(session, user, "deactivated", actor)
 
 
 def authenticate(

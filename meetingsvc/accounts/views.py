@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ..access import current_actor
+from ..access import current_actor, the_user
 from ..audit.services import record
 from ..extensions import db
 from ..i18n import safe_next
 from .forms import SignInForm
-from .services import SignInThrottled, ThrottlePolicy, authenticate
+from .services import SignInThrottled, ThrottlePolicy, authenticate, end_sessions
 
 bp = Blueprint("accounts", __name__)
 
@@ -48,7 +48,9 @@ def sign_in() -> Response | str | tuple[str, int]:
 @bp.post("/sign-out")
 @login_required
 def sign_out() -> Response:
-    record(db.session, "auth.signed_out", current_actor())
+    actor = current_actor()
+    record(db.session, "auth.signed_out", actor)
+    end_sessions(db.session, the_user(), "signed_out", actor)
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.sign_in"))
