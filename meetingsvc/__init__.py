@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request, session
+from flask import Flask, Response, g, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as default_config
@@ -48,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     configure_settings(app, test_config)
     configure_logging(app)
     configure_database(app)
+    configure_transport_security(app)
     configure_auth(app)
     configure_i18n(app)
     configure_blueprints(app)
@@ -108,6 +110,50 @@ def configure_database(app: Flask) -> None:
     set_password_hash_cost(
         app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"]
     )
+
+
+class TransportAwareSessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure as ``COOKIE_SECURE`` says: forced, or on HTTPS requests."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or cookie_secure(app)
+
+
+def cookie_secure(app: Flask) -> bool:
+    """Whether cookies set now carry Secure; "auto" follows the request's scheme.
+
+    Behind a proxy (``BEHIND_PROXY``) ProxyFix has already taken the scheme from
+    ``X-Forwarded-Proto``.
+    """
+    setting = app.config["COOKIE_SECURE"]
+    if setting == "auto":
+        return has_request_context() and request.is_secure
+    return bool(setting)
+
+
+def configure_transport_security(app: Flask) -> None:
+    """Secure cookies and HSTS on HTTPS. Runs before ``configure_auth``: after-request
+    functions run last-registered first, so this one sees Flask-Login's remember cookie."""
+    app.session_interface = TransportAwareSessionInterface()
+    remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+
+    @app.after_request
+    def secure_transport(response: Response) -> Response:
+        if cookie_secure(app):
+            cookies = response.headers.getlist("Set-Cookie")
+            if any(_is_insecure(c, remember_cookie) for c in cookies):
+                response.headers.setlist("Set-Cookie", [
+                    f"{c}; Secure" if _is_insecure(c, remember_cookie) else c for c in cookies])
+        hsts = int(app.config["HSTS_SECONDS"])
+        if hsts > 0 and request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security",
+                                        f"max-age={hsts}; includeSubDomains")
+        return response
+
+
+def _is_insecure(set_cookie: str, name: str) -> bool:
+    attributes = [part.strip().lower() for part in set_cookie.split(";")]
+    return set_cookie.startswith(f"{name}=") and "secure" not in attributes
 
 
 def configure_auth(app: Flask) -> None:

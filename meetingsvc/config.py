@@ -36,6 +36,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
+#: Mark cookies Secure: "auto" on HTTPS requests (X-Forwarded-Proto behind a proxy); True/False.
+COOKIE_SECURE: bool | str = "auto"
+#: Strict-Transport-Security max-age sent on HTTPS responses, in seconds; 0 sends none.
+HSTS_SECONDS = 365 * 24 * 3600
+#: Trust one proxy hop's X-Forwarded-For and X-Forwarded-Proto (nginx in front).
+BEHIND_PROXY = False
 WTF_CSRF_TIME_LIMIT = 8 * 3600
 
 ENV_PREFIX = "MEETINGSVC_"
