@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 #: Database URL; ``None`` means the SQLite file in the instance folder.
 DATABASE_URL: str | None = None
@@ -16,6 +16,12 @@ DATABASE_URL: str | None = None
 SECRET_KEY: str | None = None
 #: Largest accepted upload, in bytes.
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+#: An upload with JavaScript, actions, embedded files or XFA: "remove" them or "refuse" the file.
+ACTIVE_CONTENT_POLICY: Literal["remove", "refuse"] = "remove"
+#: Most an uploaded PDF's streams may decompress to, all together, in bytes.
+MAX_PDF_DECOMPRESSED_BYTES = 512 * 1024 * 1024
+#: Most objects an uploaded PDF may hold (object streams and the trailer's /Size included).
+MAX_PDF_OBJECTS = 500_000
 #: Where content-addressed files live; ``None`` means ``instance/blobs``.
 BLOB_DIR: str | None = None
 #: Interface languages, the first is the default.
