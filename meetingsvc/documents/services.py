@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
 from typing import BinaryIO
 
+import pikepdf
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -13,7 +22,7 @@ from ..accounts.models import Body
 from ..audit.services import Actor, record
 from ..errors import N_, DomainError
 from ..meetings.models import AgendaItem, Invitation, Meeting
-from .blobs import BlobStore
+from .blobs import CHUNK_SIZE, BlobStore, StagedFile
 from .models import (
     Audience,
     Blob,
@@ -22,7 +31,8 @@ from .models import (
     DocumentRecipient,
     DocumentVersion,
 )
-from .pdfcheck import check_pdf
+from .pdfcheck import InvalidPdf, PdfLimits, check_pdf
+from .sanitize import ActiveContentReport, inspect_active_content, remove_active_content
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +53,13 @@ class DocumentDetails:
     named_user_ids: frozenset[int] = field(default_factory=frozenset)
 
 
+class ActiveContentPolicy(StrEnum):
+    """What an upload carrying JavaScript, actions, embedded files or XFA gets."""
+
+    REMOVE = "remove"
+    REFUSE = "refuse"
+
+
 @dataclass(frozen=True)
 class Upload:
     """A file as it arrives: a stream read in chunks, never whole into memory."""
@@ -50,6 +67,14 @@ class Upload:
     stream: BinaryIO
     filename: str
     limit: int
+    #: Active or hidden content is removed before storing, or the file refused.
+    active_content: ActiveContentPolicy = ActiveContentPolicy.REMOVE
+    #: What the file may decompress to.
+    pdf_limits: PdfLimits = PdfLimits()
+
+
+#: Told what was removed from an upload, e.g. to show it to the secretariat.
+RemovalListener = Callable[[ActiveContentReport], None]
 
 
 def create_document(
@@ -59,6 +84,7 @@ def create_document(
     details: DocumentDetails,
     upload: Upload,
     actor: Actor,
+    on_removed: RemovalListener | None = None,
 ) -> Document:
     """Attach a new document to an agenda item, with its first version."""
     _check_details(session, item.meeting, details)
@@ -85,7 +111,7 @@ def create_document(
            meeting_id=item.meeting_id,
            details={"symbol": document.symbol, "confidentiality": document.confidentiality,
                     "audience": document.audience})
-    add_version(session, store, document, upload, actor)
+    add_version(session, store, document, upload, actor, on_removed=on_removed)
     return document
 
 
@@ -96,17 +122,20 @@ def add_version(
     upload: Upload,
     actor: Actor,
     note: str | None = None,
+    on_removed: RemovalListener | None = None,
 ) -> DocumentVersion:
     """Check and store an uploaded file as the document's next version.
 
     The file is staged and checked before anything is stored; a refused file
-    leaves neither a stored file nor a row.
+    leaves neither a stored file nor a row. Active content is removed (what is
+    stored is then the cleaned file) or the file refused, as ``upload`` says.
     """
-    with store.staged(upload.stream, upload.limit) as staged:
-        facts = check_pdf(staged.path)
-        if session.get(Blob, staged.sha256) is None:
-            session.add(Blob(sha256=staged.sha256, size=staged.size))
-        store.commit(staged)
+    with store.staged(upload.stream, upload.limit) as uploaded:
+        facts = check_pdf(uploaded.path, upload.pdf_limits)
+        with _without_active_content(store, uploaded, upload.active_content) as (staged, removed):
+            if session.get(Blob, staged.sha256) is None:
+                session.add(Blob(sha256=staged.sha256, size=staged.size))
+            store.commit(staged)
     last = session.scalar(
         select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document.id)
     )
@@ -122,13 +151,79 @@ def add_version(
     session.add(version)
     session.flush()
     session.refresh(document, attribute_names=["versions"])
+    details: dict[str, object] = {"symbol": document.symbol, "version": version.number,
+                                  "sha256": staged.sha256, "size": staged.size,
+                                  "pages": facts.page_count}
+    if removed:
+        details |= {"uploaded_sha256": uploaded.sha256, "removed": removed.as_details()}
     record(session, "document.version_uploaded", actor, object_type="document_version",
-           object_id=version.id, meeting_id=document.meeting_id,
-           details={"symbol": document.symbol, "version": version.number,
-                    "sha256": staged.sha256, "size": staged.size, "pages": facts.page_count})
+           object_id=version.id, meeting_id=document.meeting_id, details=details)
     log.info("stored version %s of %s (%s pages, %s)", version.number, document.symbol,
              facts.page_count, staged.sha256)
+    if removed:
+        log.warning("removed from version %s of %s: %s", version.number, document.symbol,
+                    removed.describe())
+        if on_removed is not None:
+            on_removed(removed)
     return version
+
+
+class _TranslatedKinds:
+    """A report's kinds, in the language of whoever reads the message."""
+
+    def __init__(self, report: ActiveContentReport) -> None:
+        self.report = report
+
+    def __str__(self) -> str:
+        return self.report.describe(gettext)
+
+
+@contextmanager
+def _without_active_content(
+    store: BlobStore, uploaded: StagedFile, policy: ActiveContentPolicy
+) -> Iterator[tuple[StagedFile, ActiveContentReport]]:
+    """The file to store, without active content, and what was removed from it.
+
+    A cleaned file is saved next to the upload in the staging area and removed on
+    leaving the block unless the store took it.
+    """
+    with pikepdf.open(uploaded.path, attempt_recovery=False) as pdf:
+        if policy is ActiveContentPolicy.REFUSE:
+            report = inspect_active_content(pdf)
+            if report:
+                raise InvalidPdf("active_content",
+                                 N_("The PDF carries active or hidden content (%(kinds)s). "
+                                    "Upload a copy without it."),
+                                 kinds=_TranslatedKinds(report))
+        else:
+            report = remove_active_content(pdf)
+        if not report:
+            cleaned = None
+        else:
+            handle, name = tempfile.mkstemp(dir=store.staging, suffix=".part")
+            os.close(handle)
+            cleaned = Path(name)
+            try:
+                pdf.save(cleaned)
+            except BaseException:
+                cleaned.unlink()
+                raise
+    if cleaned is None:
+        yield uploaded, report
+        return
+    try:
+        yield _staged_file(cleaned), report
+    finally:
+        with suppress(FileNotFoundError):
+            cleaned.unlink()
+
+
+def _staged_file(path: Path) -> StagedFile:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            digest.update(chunk)
+    return StagedFile(path, digest.hexdigest(), path.stat().st_size)
 
 
 def document_in_meeting(session: Session, meeting: Meeting, document_id: int) -> Document | None:

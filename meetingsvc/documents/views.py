@@ -37,14 +37,31 @@ from .blobs import blob_store
 from .entitlement import audience_rule, is_entitled, recipient_for
 from .forms import DocumentForm, VersionForm
 from .models import Audience, Confidentiality, Document
-from .services import DocumentDetails, Upload, add_version, create_document, document_in_meeting
+from .pdfcheck import PdfLimits
+from .sanitize import ActiveContentReport
+from .services import (
+    ActiveContentPolicy,
+    DocumentDetails,
+    Upload,
+    add_version,
+    create_document,
+    document_in_meeting,
+)
 
 bp = Blueprint("documents", __name__, url_prefix="/meetings/<int:meeting_id>")
 
 
 def _upload(file: FileStorage) -> Upload:
-    return Upload(file.stream, file.filename or "document.pdf",
-                  current_app.config["MAX_UPLOAD_BYTES"])
+    config = current_app.config
+    return Upload(file.stream, file.filename or "document.pdf", config["MAX_UPLOAD_BYTES"],
+                  active_content=ActiveContentPolicy(config["ACTIVE_CONTENT_POLICY"]),
+                  pdf_limits=PdfLimits(config["MAX_PDF_DECOMPRESSED_BYTES"],
+                                       config["MAX_PDF_OBJECTS"]))
+
+
+def _flash_removed(report: ActiveContentReport) -> None:
+    flash(_("Removed from the file before storing it, so that nothing active is ever signed: "
+            "%(kinds)s.", kinds=report.describe(_)), "info")
 
 
 def refuse_upload(meeting_id: int, file: FileStorage, error: DomainError) -> None:
@@ -79,7 +96,8 @@ def new_document(meeting_id: int, item_id: int) -> Response | str | tuple[str, i
         )
         try:
             document = create_document(db.session, blob_store(current_app.config), item, details,
-                                       _upload(form.file.data), current_actor())
+                                       _upload(form.file.data), current_actor(),
+                                       on_removed=_flash_removed)
         except DomainError as error:
             refuse_upload(meeting.id, form.file.data, error)
             return render_template("documents/new.html", form=form, meeting=meeting,
@@ -124,7 +142,8 @@ def upload_version(meeting_id: int, document_id: int) -> Response | tuple[str, i
                                form=form, staff=True), 422
     try:
         version = add_version(db.session, blob_store(current_app.config), document,
-                              _upload(form.file.data), current_actor(), note=form.note.data)
+                              _upload(form.file.data), current_actor(), note=form.note.data,
+                              on_removed=_flash_removed)
     except DomainError as error:
         refuse_upload(meeting.id, form.file.data, error)
         return render_template("documents/show.html", meeting=meeting, document=document,
