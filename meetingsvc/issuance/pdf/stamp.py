@@ -34,6 +34,7 @@ import pikepdf
 
 from signing.font import StampFont, load_stamp_font
 
+from ...documents.sanitize import remove_active_content
 from .fonts import BOLD_CHARSET, TEXT_CHARSET, embed_font
 from .frames import PageFrame, page_frame
 
@@ -205,6 +206,7 @@ def prepare_document(source: bytes, *, font_dir: Path) -> PreparedDocument:
         raise UnsuitableDocument(f"the PDF does not parse: {exc}") from exc
     with pdf:
         _check_source(pdf)
+        remove_active_content(pdf)  # also from files stored before uploads were cleaned
         prefix = _unique_prefix(pdf)
         names = (prefix + "R", prefix + "B")
         fonts = pikepdf.Dictionary({names[0]: embed_font(pdf, regular),
