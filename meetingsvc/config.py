@@ -121,3 +121,10 @@ VERIFY_MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 PUBLIC_VERIFY_PER_MINUTE = 30
 #: A signed checkpoint of the audit log's head is written every this many new rows.
 AUDIT_CHECKPOINT_EVERY = 100
+
+#: Cache of clean page renderings of view-only (MẬT) copies; ``None``: instance/page-cache.
+PAGE_IMAGE_CACHE_DIR: str | None = None
+#: Bound of that cache in bytes; the least recently used renderings go first.
+PAGE_IMAGE_CACHE_MAX_BYTES = 512 * 1024 * 1024
+#: Page images one delegate may be sent per minute (each is watermarked on the fly).
+PAGE_IMAGES_PER_MINUTE = 240

@@ -7,6 +7,7 @@ copy of another meeting or one not delivered yet is a 404, whatever the ids.
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -14,6 +15,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -26,14 +28,27 @@ from werkzeug.wrappers import Response
 
 from ..access import current_actor, flash_error, roles_required, the_user, visible_meeting_or_404
 from ..accounts.models import Role
+from ..audit.ratelimit import hit
 from ..documents.blobs import blob_store
+from ..errors import DomainError
 from ..extensions import db
 from ..i18n import safe_next
+from ..issuance.keys import trust_settings
 from ..issuance.models import CopyKind, IssuedCopy
 from ..issuance.pdf import ZipEntry, copy_file_name, write_zip
 from ..meetings.forms import EmptyForm
+from ..models_common import utcnow
 from .files import content_disposition, readable_file_name, send_signed_file
 from .models import EventKind
+from .page_images import (
+    IMAGE_MIMETYPE,
+    CopyVerdict,
+    Watermark,
+    page_cache,
+    verify_copy,
+    view_time,
+    watermarked_page,
+)
 from .portal import meeting_portal
 from .services import (
     TrackingError,
@@ -48,6 +63,7 @@ from .services import (
     record_event,
     record_pages_viewed,
 )
+from .tickets import mint_view_ticket, record_opening, ticket_minted_at
 
 bp = Blueprint("tracking", __name__, url_prefix="/meetings/<int:meeting_id>/my")
 
@@ -65,14 +81,13 @@ def own_item_copy_or_404(meeting_id: int, copy_id: int) -> IssuedCopy:
     return copy
 
 
-def _send_copy(copy: IssuedCopy, event: EventKind, name: str, *, attachment: bool,
-               no_store: bool = False) -> Response:
+def _send_copy(copy: IssuedCopy, event: EventKind, name: str, *, attachment: bool) -> Response:
     """Stream a copy's signed file; the event counts a whole read, not each range."""
     if request.method == "GET" and not request.headers.get("Range"):
         record_event(db.session, copy, event, _visitor())
     assert copy.blob_sha256 is not None
     return send_signed_file(blob_store(current_app.config).path_for(copy.blob_sha256),
-                            copy.blob_sha256, name, attachment=attachment, no_store=no_store)
+                            copy.blob_sha256, name, attachment=attachment)
 
 
 def _copy_name(copy: IssuedCopy) -> str:
@@ -93,29 +108,92 @@ def download_copy(meeting_id: int, copy_id: int) -> Response:
 @bp.get("/copies/<int:copy_id>/view")
 @roles_required(Role.DELEGATE)
 def view_copy(meeting_id: int, copy_id: int) -> str:
-    """The portal's viewer: PDF.js renders the copy page by page and reports what was shown."""
+    """The portal's viewer: PDF.js for downloadable copies, page images for view-only ones.
+
+    The page carries a view ticket: the viewer's own first request with it
+    records the opening.
+    """
     copy = own_item_copy_or_404(meeting_id, copy_id)
     if not may_view(copy):
         abort(404)
     portal = meeting_portal(db.session, meeting_id, copy.user_id)
     item = next((i for i in portal.items.values() if i.copy.id == copy.id), None)
+    ticket = mint_view_ticket(current_app.secret_key, copy.id, copy.user_id)
+    verdict = None if may_download(copy) else _verdict(copy)
     return render_template("tracking/viewer.html", meeting=copy.meeting, copy=copy, item=item,
-                           action_form=EmptyForm())
+                           action_form=EmptyForm(), ticket=ticket, verdict=verdict)
+
+
+def _copy_path(copy: IssuedCopy) -> Path:
+    assert copy.blob_sha256 is not None
+    return blob_store(current_app.config).path_for(copy.blob_sha256)
+
+
+def _verdict(copy: IssuedCopy) -> CopyVerdict:
+    """The signing library's verdict on the copy, computed once and kept with its pages."""
+    assert copy.blob_sha256 is not None
+    trust = trust_settings(current_app.config, current_app.instance_path)
+    return page_cache(current_app.config, current_app.instance_path).verdict(
+        copy.blob_sha256, lambda: verify_copy(_copy_path(copy), copy.id, trust))
+
+
+def _record_opening(copy: IssuedCopy) -> None:
+    minted = ticket_minted_at(current_app.secret_key, request.args.get("ticket"), copy.id,
+                              copy.user_id)
+    record_opening(db.session, copy, minted, request.headers.get("Sec-Fetch-Site"), _visitor())
 
 
 @bp.get("/copies/<int:copy_id>/file.pdf")
 @roles_required(Role.DELEGATE)
 def copy_file(meeting_id: int, copy_id: int) -> Response:
-    """The copy's bytes for the viewer, inline. Opening it (not each range) is an event.
+    """A downloadable copy's bytes for PDF.js, inline. A view-only copy's bytes are never sent.
 
-    A view-only (MẬT) copy is served this way too, marked not to be stored:
-    the browser still holds what it was sent, so this discourages saving, no more.
+    The viewer's request carries its view ticket and records the opening; any
+    other request (a link from elsewhere, a typed URL) is served, not counted.
     """
     copy = own_item_copy_or_404(meeting_id, copy_id)
-    if not may_view(copy):
+    if not may_download(copy):
         abort(404)
-    return _send_copy(copy, EventKind.OPENED, _copy_name(copy), attachment=False,
-                      no_store=not may_download(copy))
+    if request.method == "GET":
+        _record_opening(copy)
+    assert copy.blob_sha256 is not None
+    return send_signed_file(_copy_path(copy), copy.blob_sha256, _copy_name(copy),
+                            attachment=False)
+
+
+@bp.get("/copies/<int:copy_id>/pages/<int:page>.webp")
+@roles_required(Role.DELEGATE)
+def page_image(meeting_id: int, copy_id: int, page: int) -> Response:
+    """One page of a copy as an image, watermarked for this view; never stored by the browser."""
+    copy = own_item_copy_or_404(meeting_id, copy_id)
+    if not may_view(copy) or page < 1:
+        abort(404)
+    user = the_user()
+    limit = int(current_app.config["PAGE_IMAGES_PER_MINUTE"])
+    decision = hit(db.session, f"page-image:{user.id}", limit)
+    if not decision.allowed:
+        response = make_response(_("Too many pages at once: wait a moment."), 429)
+        response.headers["Retry-After"] = str(decision.retry_after)
+        return response
+    assert copy.blob_sha256 is not None
+    cache = page_cache(current_app.config, current_app.instance_path)
+    try:
+        clean = cache.clean_page(copy.blob_sha256, _copy_path(copy), page)
+    except DomainError:
+        abort(404)
+    _record_opening(copy)
+    config = current_app.config
+    watermark = Watermark(user.full_name, copy.label,
+                          view_time(utcnow(), config["BABEL_DEFAULT_TIMEZONE"]))
+    image = watermarked_page(clean, watermark, Path(config["PDF_FONT_DIR"]) / _WATERMARK_FONT)
+    response = make_response(image)
+    response.headers["Content-Type"] = IMAGE_MIMETYPE
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+#: The watermark's face, from PDF_FONT_DIR: bold, with every Vietnamese diacritic.
+_WATERMARK_FONT = "DejaVuSans-Bold.ttf"
 
 
 @bp.post("/copies/<int:copy_id>/pages")

@@ -1,7 +1,10 @@
-// The portal's PDF viewer: PDF.js (served from our own static files) draws each page on a
-// canvas when it comes near the screen, and the pages a delegate actually looked at are
-// reported in batches: every few seconds with fetch(), and with a beacon when the page is left.
-// Text shown to the user comes translated from the template's data- attributes.
+// The portal's viewer, in two modes. A downloadable copy: PDF.js (served from our own static
+// files) draws each page on a canvas when it comes near the screen. A view-only (MẬT) copy:
+// the browser never gets the PDF, only page images the server renders and watermarks for this
+// view, loaded as they come near the screen. Either way the pages a delegate actually looked
+// at are reported in batches: every few seconds with fetch(), and with a beacon when the page
+// is left. The viewer's first request for the copy carries the page's view ticket, which is
+// what records the opening. Text shown to the user comes translated from data- attributes.
 
 const box = document.getElementById("viewer");
 const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
@@ -66,7 +69,7 @@ function markViewed(page) {
   scheduleFlush();
 }
 
-async function start() {
+async function startPdf() {
   say(box.dataset.loadingText);
   const pdfjs = await import(box.dataset.lib);
   pdfjs.GlobalWorkerOptions.workerSrc = box.dataset.worker;
@@ -84,17 +87,8 @@ async function start() {
   const fitWidth = () => Math.min(pagesBox.clientWidth - 2, 980);
   const base = first.getViewport({ scale: 1 });
   const scale = fitWidth() / base.width;
-  const slots = [];
-  for (let n = 1; n <= pdf.numPages; n++) {
-    const slot = document.createElement("div");
-    slot.className = "pdf-page";
-    slot.dataset.page = n;
-    slot.style.width = `${Math.floor(base.width * scale)}px`;
-    slot.style.height = `${Math.floor(base.height * scale)}px`;
-    slot.setAttribute("aria-label", box.dataset.pageLabel.replace("%(n)s", n));
-    pagesBox.appendChild(slot);
-    slots.push(slot);
-  }
+  const slots = makeSlots(pdf.numPages, Math.floor(base.width * scale),
+                          Math.floor(base.height * scale));
   say("");
 
   const rendering = new Map();
@@ -126,10 +120,78 @@ async function start() {
     slot.querySelector("canvas")?.remove();
     slot.classList.remove("rendered");
   }
+  watchPages(slots, draw, forget);
+}
 
-  // Draw pages a screen ahead; let go of those far away, so 200 pages do not fill the memory.
+// View-only: an <img> per page, its source set when the page comes near the screen. The
+// images are sent "no-store", so a page scrolled far away is let go and fetched again later.
+const A4_RATIO = 1754 / 1240;
+const RETRY_MS = 3000;
+
+function startImages() {
+  const count = Number(box.dataset.pageCount);
+  const pagesBox = field("pages");
+  const width = Math.min(pagesBox.clientWidth - 2, 980);
+  const slots = makeSlots(count, width, Math.floor(width * A4_RATIO));
+  let ticket = box.dataset.ticket;
+  say("");
+
+  function draw(slot) {
+    if (slot.querySelector("img")) { return; }
+    const n = Number(slot.dataset.page);
+    const image = document.createElement("img");
+    image.alt = slot.getAttribute("aria-label");
+    image.decoding = "async";
+    image.draggable = false;
+    image.addEventListener("load", () => {
+      slot.style.height = "auto";
+      slot.classList.add("rendered");
+    });
+    let url = box.dataset.pageUrl.replace("{n}", n);
+    const carried = ticket;
+    if (carried) { url += `?ticket=${encodeURIComponent(carried)}`; ticket = ""; }
+    image.addEventListener("error", () => {
+      if (carried) { ticket = carried; } // the opening is recorded by the next try
+      image.remove(); // too many pages at once, or the network: tried again in a moment
+      setTimeout(() => { if (slot.dataset.near === "true") { draw(slot); } }, RETRY_MS);
+    });
+    image.src = url;
+    slot.appendChild(image);
+  }
+  function forget(slot) {
+    const image = slot.querySelector("img");
+    if (!image) { return; }
+    slot.style.height = `${slot.getBoundingClientRect().height}px`;
+    image.remove();
+    slot.classList.remove("rendered");
+  }
+  // A page image is only ever a view: no context menu to save it, no dragging it out.
+  pagesBox.addEventListener("contextmenu", (event) => event.preventDefault());
+  watchPages(slots, draw, forget);
+}
+
+function makeSlots(count, width, height) {
+  const pagesBox = field("pages");
+  const slots = [];
+  for (let n = 1; n <= count; n++) {
+    const slot = document.createElement("div");
+    slot.className = "pdf-page";
+    slot.dataset.page = n;
+    slot.style.width = `${width}px`;
+    slot.style.height = `${height}px`;
+    slot.setAttribute("aria-label", box.dataset.pageLabel.replace("%(n)s", n));
+    pagesBox.appendChild(slot);
+    slots.push(slot);
+  }
+  return slots;
+}
+
+// Draw pages a screen ahead; let go of those far away, so 200 pages do not fill the memory.
+// A page counts as viewed once at least half of it (or of the screen) shows for DWELL_MS.
+function watchPages(slots, draw, forget) {
   const near = new IntersectionObserver((entries) => {
     for (const entry of entries) {
+      entry.target.dataset.near = String(entry.isIntersecting);
       if (entry.isIntersecting) { draw(entry.target); } else { forget(entry.target); }
     }
   }, { rootMargin: "150% 0px" });
@@ -161,7 +223,8 @@ if (box) {
   for (const form of document.querySelectorAll("form[data-flush-pages]")) {
     form.addEventListener("submit", flushNow);
   }
-  start().catch((error) => {
+  const start = box.dataset.mode === "images" ? startImages : startPdf;
+  Promise.resolve().then(start).catch((error) => {
     say(box.dataset.errorText);
     box.dataset.error = String(error);
   });
