@@ -34,6 +34,7 @@ from ..documents.blobs import BlobStore
 from ..documents.models import DocumentVersion
 from ..documents.vocabulary import Confidentiality
 from ..errors import N_, DomainError
+from ..exports_safe import safe_row
 from ..issuance.keys import PUBLIC_PKI_FILES
 from ..issuance.models import IssuedCopy
 from ..meetings.models import Meeting
@@ -170,8 +171,8 @@ def _iso(value: datetime | None) -> str:
 def _csv(header: list[str], rows: Iterator[list[object]]) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(safe_row(header))
+    writer.writerows(safe_row(row) for row in rows)
     return text.getvalue().encode()
 
 
@@ -228,10 +229,10 @@ def _add_audit_log(archive: _Zip, session: Session, meeting_id: int, last: int) 
             expected = event.row_hash
             if in_meeting:
                 count += 1
-                meeting_csv.writerow([event.id, _iso(event.at), event.actor_name or "",
-                                      event.action, event.object_type or "",
-                                      event.object_id or "", event.address or "",
-                                      event.details, event.row_hash])
+                meeting_csv.writerow(safe_row([
+                    event.id, _iso(event.at), event.actor_name or "", event.action,
+                    event.object_type or "", event.object_id or "", event.address or "",
+                    event.details, event.row_hash]))
     archive.sums["audit_log.jsonl"] = lines.hexdigest()
     archive.add("audit_log_meeting.csv", table.getvalue().encode())
     return _LogRange(first, last, count, intact and expected is not None)

@@ -24,6 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from ...exports_safe import safe_row
+
 __all__ = [
     "ManifestRow",
     "ZipEntry",
@@ -171,8 +173,8 @@ def write_zip(
         writer = csv.writer(text, lineterminator="\r\n")
         writer.writerow(["name", "sha256", "size", "copy_number", "symbol", "title"])
         for row in rows:
-            writer.writerow([row.name, row.sha256, row.size, row.copy_number, row.symbol,
-                             row.title])
+            writer.writerow(safe_row([row.name, row.sha256, row.size, row.copy_number,
+                                      row.symbol, row.title]))
         archive.writestr(_info("manifest.csv", date_time, True),
                          text.getvalue().encode("utf-8-sig"))
     return rows
