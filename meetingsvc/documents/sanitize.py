@@ -153,7 +153,7 @@ class _Walk:
         for index, value in enumerate(list(array)):
             if not isinstance(value, pikepdf.Object):
                 continue
-            if self._is_hostile(key, value):
+            if self._is_hostile("", value):  # the array's key says nothing of its elements
                 hostile.append(index)
             elif value._type_code in (*_DICT_TYPES, ObjectType.array):
                 yield value, ""
