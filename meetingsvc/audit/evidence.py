@@ -186,7 +186,7 @@ def _manifest(copies: list[IssuedCopy], files: dict[int, str]) -> bytes:
         c.document_version.document.title if c.document_version else "",
         c.document_version.number if c.document_version else "", c.copy_number,
         c.copy_total, c.channel, c.status, _iso(c.signed_at), _iso(c.delivered_at),
-        _iso(c.superseded_at), _iso(c.recalled_at), c.blob_sha256 or "",
+        _iso(c.superseded_at), _iso(c.recalled_at), c.blob_sha256 or c.printed_sha256 or "",
         c.verification_token, files.get(c.id, "")] for c in copies))
 
 

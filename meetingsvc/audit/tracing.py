@@ -9,11 +9,12 @@ token or its exact hash: a copy id alone proves nothing.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..issuance.models import IssuedCopy
@@ -79,6 +80,8 @@ class CopyTrace:
     state: str
     issued_sha256: str
     verification_token: str
+    #: "Bản số 08/55" of the copy that replaced this one, when superseded.
+    superseded_by_label: str | None = None
 
 
 def _unescape_literal(raw: bytes) -> bytes:
@@ -176,7 +179,8 @@ def _iso(value: object) -> str | None:
 def find_copy(session: Session, data_sha256: str, metadata: dict[str, str],
               data: bytes) -> tuple[IssuedCopy, str] | None:
     """The issued copy a file is, and how it was found; ``None`` if it is none of ours."""
-    copy = session.scalar(select(IssuedCopy).where(IssuedCopy.blob_sha256 == data_sha256))
+    copy = session.scalar(select(IssuedCopy).where(or_(
+        IssuedCopy.blob_sha256 == data_sha256, IssuedCopy.printed_sha256 == data_sha256)))
     if copy is not None:
         return copy, "exact_bytes"
     token = metadata.get(TOKEN_KEY)
@@ -197,17 +201,26 @@ def copy_by_token(session: Session, token: str) -> IssuedCopy | None:
     if not 16 <= len(token) <= 64:
         return None
     copy = session.scalar(select(IssuedCopy).where(IssuedCopy.verification_token == token))
-    return copy if copy is not None and copy.blob_sha256 is not None else None
+    made = copy is not None and (copy.blob_sha256 is not None or copy.printed_sha256 is not None)
+    return copy if made else None
 
 
-def trace(copy: IssuedCopy, found_by: str, data: bytes, issued_path: Path) -> CopyTrace:
-    """Describe the copy and compare the uploaded bytes with the file that was issued."""
+def issued_sha256(copy: IssuedCopy) -> str:
+    """The hash of the file issued: the stored signed copy, or the last print file made."""
+    return copy.blob_sha256 or copy.printed_sha256 or ""
+
+
+def trace(copy: IssuedCopy, found_by: str, data: bytes, issued_path: Path | None) -> CopyTrace:
+    """Describe the copy and compare the uploaded bytes with the file that was issued.
+
+    ``issued_path`` is ``None`` for a paper copy, whose print file was never kept."""
     try:
-        issued = issued_path.read_bytes()
+        issued = issued_path.read_bytes() if issued_path is not None else None
     except OSError:
         issued = None
     if issued is None:
-        difference = Difference("unavailable", 0, len(data))
+        exact = hashlib.sha256(data).hexdigest() == copy.printed_sha256
+        difference = Difference("none" if exact else "unavailable", 0, len(data))
         same_signature = None
     else:
         difference = compare(issued, data)
@@ -218,7 +231,6 @@ def trace(copy: IssuedCopy, found_by: str, data: bytes, issued_path: Path) -> Co
     meeting = copy.meeting
     state = ("recalled" if copy.recalled_at else
              "superseded" if copy.superseded_at else "current")
-    assert copy.blob_sha256 is not None
     return CopyTrace(
         copy_id=copy.id, found_by=found_by,
         match="exact" if difference.kind == "none" else "altered",
@@ -233,5 +245,6 @@ def trace(copy: IssuedCopy, found_by: str, data: bytes, issued_path: Path) -> Co
         delegate_name=copy.user.full_name, delegate_title=copy.user.title,
         signed_at=_iso(copy.signed_at), delivered_at=_iso(copy.delivered_at),
         superseded_at=_iso(copy.superseded_at), recalled_at=_iso(copy.recalled_at),
-        state=state, issued_sha256=copy.blob_sha256,
-        verification_token=copy.verification_token)
+        state=state, issued_sha256=issued_sha256(copy),
+        verification_token=copy.verification_token,
+        superseded_by_label=copy.superseded_by.label if copy.superseded_by else None)

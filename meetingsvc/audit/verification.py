@@ -56,8 +56,9 @@ def verify_upload(session: Session, upload: UploadedPdf, trust: TrustSettings,
     traced: CopyTrace | None = None
     if found is not None:
         copy, how = found
-        assert copy.blob_sha256 is not None
-        traced = trace(copy, how, upload.data, store.path_for(copy.blob_sha256))
+        # A paper copy's print file is kept nowhere: only its hash is there to compare.
+        issued = store.path_for(copy.blob_sha256) if copy.blob_sha256 else None
+        traced = trace(copy, how, upload.data, issued)
     now = utcnow()
     document = {
         "file_name": upload.name, "verified_at": now.isoformat(timespec="seconds"),

@@ -63,6 +63,9 @@ class Document(Base):
     #: Whether guests (đại biểu mời) receive it under the ``all_invited`` rule.
     open_to_guests: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Thu hồi: set when the secretariat recalled every copy; no later issuance includes
+    #: the document until it is explicitly re-released (which clears it, in the audit log).
+    recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     meeting: Mapped[Meeting] = relationship(back_populates="documents")
     agenda_item: Mapped[AgendaItem | None] = relationship(back_populates="documents")

@@ -33,8 +33,8 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms_common import choices
 from ..meetings.services import STAFF_ROLES, invitation_of
+from ..tracking.portal import meeting_portal
 from .blobs import blob_store
-from .entitlement import audience_rule, is_entitled, recipient_for
 from .forms import DocumentForm, VersionForm
 from .models import Audience, Confidentiality, Document
 from .pdfcheck import PdfLimits
@@ -121,11 +121,14 @@ def show_document(meeting_id: int, document_id: int) -> str:
         return render_template("documents/show.html", meeting=meeting, document=document,
                                form=VersionForm(), staff=True)
     invitation = invitation_of(db.session, meeting, user)
-    if invitation is not None and not is_entitled(recipient_for(db.session, invitation),
-                                                  audience_rule(document)):
-        abort(404)
+    portal = None
+    if invitation is not None:
+        # A delegate learns a document exists only once it is issued to them.
+        portal = meeting_portal(db.session, meeting.id, user.id)
+        if document.id not in portal.held_document_ids:
+            abort(404)
     return render_template("documents/show.html", meeting=meeting, document=document,
-                           form=None, staff=False)
+                           form=None, staff=False, portal=portal)
 
 
 @bp.post("/documents/<int:document_id>/versions")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -63,6 +63,8 @@ class IssuanceJob(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
     #: Set for a job that issues a new version of one document after the meeting's issuance.
     document_version_id: Mapped[int | None] = mapped_column(ForeignKey("document_version.id"))
+    #: Set for a job that rebuilds packets without a document just recalled.
+    recalled_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     status: Mapped[str] = mapped_column(String(30), default=JobStatus.RUNNING.value)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -107,13 +109,16 @@ class IssuedCopy(Base):
     ``series`` names the numbering a copy belongs to: ``version:<id>`` for the
     copies of one document version, ``packet:<meeting id>`` for packets. The
     database holds each series' numbers unique and gives a delegate one copy
-    per series, so a retried job can never number or issue a copy twice.
+    per series that is not recalled, so a retried job can never number or issue a
+    copy twice; after a recall and an explicit re-release, a new copy gets the next number.
     """
 
     __tablename__ = "issued_copy"
     __table_args__ = (
         UniqueConstraint("series", "copy_number"),
-        UniqueConstraint("series", "user_id"),
+        Index("uq_issued_copy_live_series_user", "series", "user_id", unique=True,
+              sqlite_where=text("recalled_at IS NULL"),
+              postgresql_where=text("recalled_at IS NULL")),
         CheckConstraint("copy_number > 0", name="copy_number_positive"),
         CheckConstraint("copy_number <= copy_total", name="copy_number_within_total"),
         CheckConstraint(one_of("status", CopyStatus), name="status_known"),
@@ -136,7 +141,8 @@ class IssuedCopy(Base):
     channel: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default=CopyStatus.PENDING.value)
     failure_reason: Mapped[str | None] = mapped_column(String(1000))
-    #: The signed file; ``None`` until signed.
+    #: The signed file; ``None`` until signed, and always for paper copies (channel print),
+    #: whose signed print file is made on demand and never kept.
     blob_sha256: Mapped[str | None] = mapped_column(ForeignKey("blob.sha256"), index=True)
     #: Unguessable token of the public verification page ``/v/<token>``.
     verification_token: Mapped[str] = mapped_column(String(64), unique=True)
@@ -148,10 +154,14 @@ class IssuedCopy(Base):
     #: For printed copies: when the paper copy was handed to the delegate and returned.
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: For printed copies: the SHA-256 of the last print file made, and when.
+    printed_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
     meeting: Mapped[Meeting] = relationship()
     document_version: Mapped[DocumentVersion | None] = relationship()
+    superseded_by: Mapped[IssuedCopy | None] = relationship(remote_side=[id])
 
     @property
     def label(self) -> str:

@@ -26,6 +26,7 @@ from ..meetings.services import invitations_in_protocol_order
 from .models import (
     Channel,
     CopyKind,
+    CopyStatus,
     IssuanceJob,
     IssuanceUnit,
     IssuedCopy,
@@ -58,7 +59,8 @@ def start_issuance(session: Session, meeting: Meeting, actor: Actor,
     invitations = invitations_in_protocol_order(session, meeting)
     if not invitations:
         raise IssuanceError(N_("Nobody is invited to this meeting."))
-    documents = _documents_in_agenda_order(session, meeting)
+    documents = [d for d in _documents_in_agenda_order(session, meeting)
+                 if d.recalled_at is None]  # recalled stays recalled until re-released
     if not documents:
         raise IssuanceError(N_("The meeting has no documents to issue."))
     recipients = recipients_for(session, invitations)
@@ -70,8 +72,8 @@ def start_issuance(session: Session, meeting: Meeting, actor: Actor,
         entitled = [inv.user_id for inv in invitations
                     if is_entitled(recipients[inv.user_id], rule)]
         channel = channel_for(Confidentiality(document.confidentiality), policy)
-        already = set(session.scalars(
-            select(IssuedCopy.user_id).where(IssuedCopy.series == _series(version))))
+        already = set(session.scalars(select(IssuedCopy.user_id).where(
+            IssuedCopy.series == _series(version), IssuedCopy.recalled_at.is_(None))))
         for user_id in entitled:
             if user_id not in already:
                 planned[user_id].append(PlannedCopy(user_id, version, channel))
@@ -132,15 +134,51 @@ def _number_item_copies(session: Session, job: IssuanceJob,
 
     electronic = [user_id for user_id, copies in planned.items()
                   if any(c.channel is not Channel.PRINT for c in copies)]
-    packet_users = [inv.user_id for inv in invitations if inv.user_id in electronic]
-    for number, user_id in enumerate(packet_users, start=1):
+    _number_packets(session, job, units,
+                    [inv.user_id for inv in invitations if inv.user_id in electronic])
+
+
+def _number_packets(session: Session, job: IssuanceJob, units: Mapping[int, IssuanceUnit],
+                    user_ids: list[int]) -> None:
+    """One packet copy per delegate of the job, numbered in protocol order."""
+    for number, user_id in enumerate(user_ids, start=1):
         session.add(IssuedCopy(
             job_id=job.id, unit_id=units[user_id].id, meeting_id=job.meeting_id,
             user_id=user_id, kind=CopyKind.PACKET.value, document_version_id=None,
             series=f"packet:{job.meeting_id}:{job.id}", copy_number=number,
-            copy_total=len(packet_users), channel=Channel.DOWNLOAD.value,
+            copy_total=len(user_ids), channel=Channel.DOWNLOAD.value,
             verification_token=new_token()))
     session.flush()
+
+
+def plan_packet_rebuild(session: Session, meeting: Meeting, user_ids: set[int],
+                        recalled: Document, actor: Actor) -> IssuanceJob | None:
+    """A job that gives each of these delegates a new packet without a recalled document.
+
+    Only delegates who still hold a downloadable copy get one; the packet is
+    built from what they hold when the unit runs. ``None`` when nobody does.
+    """
+    holders = set(session.scalars(select(IssuedCopy.user_id).where(
+        IssuedCopy.meeting_id == meeting.id, IssuedCopy.user_id.in_(user_ids),
+        IssuedCopy.kind == CopyKind.ITEM.value, IssuedCopy.channel == Channel.DOWNLOAD.value,
+        IssuedCopy.status == CopyStatus.DELIVERED.value, IssuedCopy.superseded_at.is_(None),
+        IssuedCopy.recalled_at.is_(None))))
+    ordered = [inv.user_id for inv in invitations_in_protocol_order(session, meeting)
+               if inv.user_id in holders]
+    if not ordered:
+        return None
+    job = IssuanceJob(meeting_id=meeting.id, created_by_id=actor.user_id,
+                      recalled_document_id=recalled.id)
+    session.add(job)
+    session.flush()
+    units = {user_id: IssuanceUnit(job_id=job.id, user_id=user_id) for user_id in ordered}
+    session.add_all(units.values())
+    session.flush()
+    _number_packets(session, job, units, ordered)
+    record(session, "issuance.packets_rebuilt", actor, object_type="issuance_job",
+           object_id=job.id, meeting_id=meeting.id,
+           details={"recalled": recalled.symbol, "delegates": len(ordered)})
+    return job
 
 
 def _documents_in_agenda_order(session: Session, meeting: Meeting) -> list[Document]:

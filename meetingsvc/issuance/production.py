@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from signing import SignerSettings, SignRequest
+from signing import DocumentSigner, SignerSettings, SignRequest
 from signing.pool import current_signer, init_signer
 
 from ..documents.blobs import BlobStore
@@ -28,7 +28,14 @@ from .pdf import (
     prepare_document,
     render_cover_and_agenda,
 )
-from .units import ItemCopySpec, PacketSpec, ProducedCopy, UnitResult, UnitSpec
+from .units import (
+    ItemCopySpec,
+    ListedDocument,
+    PacketSpec,
+    ProducedCopy,
+    UnitResult,
+    UnitSpec,
+)
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +115,19 @@ def produce_unit(spec: UnitSpec) -> UnitResult:
     return UnitResult(spec.unit_id, tuple(produced), tuple(failures))
 
 
+def make_print_file(config: WorkerConfig, item: ItemCopySpec) -> bytes:
+    """A paper copy's signed print file (TỐI MẬT, TUYỆT MẬT), made on demand and kept
+    nowhere: the caller streams it to the secretariat's printer and records its hash."""
+    store = BlobStore(Path(config.blob_dir))
+    prepared = prepare_document(store.path_for(item.source_sha256).read_bytes(),
+                                font_dir=Path(config.font_dir))
+    personalised = personalise(prepared, _copy_stamp(item))
+    with DocumentSigner(config.signer) as signer:
+        return signer.sign(personalised, SignRequest(qr_url=item.qr_url,
+                                                     metadata=dict(item.metadata),
+                                                     label=item.symbol))
+
+
 def _copy_stamp(item: ItemCopySpec) -> CopyStamp:
     stamp = item.stamp
     return CopyStamp(confidentiality_mark=stamp.confidentiality_mark,
@@ -127,16 +147,19 @@ def _sign_and_store(state: _WorkerState, copy_id: int, pdf: bytes, qr_url: str,
 def _packet(state: _WorkerState, packet: PacketSpec, items: tuple[ItemCopySpec, ...],
             parts: list[tuple[ItemCopySpec, bytes]]) -> ProducedCopy:
     """Cover, agenda and the downloadable copies, merged with bookmarks, signed as a whole."""
-    agenda: dict[int, list[ItemCopySpec]] = {}
+    agenda: dict[int, list[ItemCopySpec | ListedDocument]] = {}
     for item in items:
         if item.in_packet:
             agenda.setdefault(item.agenda_position, []).append(item)
+    for listed in packet.listed_only:
+        agenda.setdefault(listed.agenda_position, []).append(listed)
+    # Numbered from what this delegate receives: no gap shows another's item.
+    positions = sorted(agenda)
     packet_items = [
-        PacketItem(position=position, title=entries[0].agenda_title,
-                   presenter=entries[0].presenter,
-                   documents=tuple(PacketDocument(e.symbol, e.title, e.stamp.confidentiality_mark,
-                                                  e.page_count) for e in entries))
-        for position, entries in sorted(agenda.items())]
+        PacketItem(position=number, title=agenda[position][0].agenda_title,
+                   presenter=agenda[position][0].presenter,
+                   documents=tuple(_packet_document(e) for e in agenda[position]))
+        for number, position in enumerate(positions, start=1)]
     info = PacketInfo(
         body_name=packet.body_name, session_number=packet.session_number,
         meeting_title=packet.meeting_title, starts_at=packet.starts_at, place=packet.place,
@@ -146,7 +169,15 @@ def _packet(state: _WorkerState, packet: PacketSpec, items: tuple[ItemCopySpec, 
         office_name=packet.office_name.upper())
     cover = render_cover_and_agenda(info, font_dir=state.font_dir)
     merged = assemble_packet(cover, [
-        (packet_item, [pdf for spec, pdf in parts if spec.agenda_position == packet_item.position])
-        for packet_item in packet_items])
+        (packet_item, [pdf for spec, pdf in parts if spec.agenda_position == position])
+        for position, packet_item in zip(positions, packet_items, strict=True)])
     return _sign_and_store(state, packet.copy_id, merged, packet.qr_url, packet.metadata,
                            "packet")
+
+
+def _packet_document(entry: ItemCopySpec | ListedDocument) -> PacketDocument:
+    if isinstance(entry, ListedDocument):
+        return PacketDocument(entry.symbol, entry.title, entry.confidentiality_mark, 0,
+                              entry.note)
+    return PacketDocument(entry.symbol, entry.title, entry.stamp.confidentiality_mark,
+                          entry.page_count)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -10,15 +12,29 @@ from ..documents.models import Document, DocumentVersion
 from ..errors import N_, DomainError
 from ..models_common import utcnow
 from ..tracking.models import DeliveryEvent, EventKind
-from .models import Channel, CopyStatus, IssuedCopy
+from .models import Channel, CopyKind, CopyStatus, IssuanceJob, IssuedCopy
+from .planning import plan_packet_rebuild
 
 
 class RecallError(DomainError):
     """A recall or paper-copy step that cannot be made; the message says why."""
 
 
-def recall_document(session: Session, document: Document, actor: Actor) -> int:
-    """Withdraw every issued copy of a document: downloads stop, delegates see it recalled."""
+@dataclass(frozen=True)
+class RecallOutcome:
+    copies: int
+    #: Packets that held the document, withdrawn at once.
+    packets_withdrawn: int
+    #: The job rebuilding those packets without it, if anyone still holds other papers.
+    rebuild: IssuanceJob | None
+
+
+def recall_document(session: Session, document: Document, actor: Actor) -> RecallOutcome:
+    """Withdraw every copy of a document, and every packet that holds it, everywhere.
+
+    The packets are rebuilt without it by a job (their agenda lists it as recalled);
+    no later issuance includes the document until it is re-released.
+    """
     now = utcnow()
     copies = list(session.scalars(select(IssuedCopy).where(
         IssuedCopy.document_version_id.in_(
@@ -28,11 +44,36 @@ def recall_document(session: Session, document: Document, actor: Actor) -> int:
         raise RecallError(N_("No copy of %(symbol)s is out to recall."), symbol=document.symbol)
     for copy in copies:
         copy.recalled_at = now
+    document.recalled_at = now
+    # A packet merges the delegate's downloadable copies: it held this document.
+    holders = {c.user_id for c in copies if c.channel == Channel.DOWNLOAD.value}
+    packets = list(session.scalars(select(IssuedCopy).where(
+        IssuedCopy.meeting_id == document.meeting_id, IssuedCopy.kind == CopyKind.PACKET.value,
+        IssuedCopy.user_id.in_(holders), IssuedCopy.recalled_at.is_(None),
+        IssuedCopy.superseded_at.is_(None)))) if holders else []
+    for packet in packets:
+        packet.recalled_at = now
     record(session, "document.recalled", actor, object_type="document", object_id=document.id,
            meeting_id=document.meeting_id,
-           details={"symbol": document.symbol, "copies": len(copies)})
+           details={"symbol": document.symbol, "copies": len(copies),
+                    "packets": len(packets)})
     session.flush()
-    return len(copies)
+    rebuild = plan_packet_rebuild(session, document.meeting, {p.user_id for p in packets},
+                                  document, actor) if packets else None
+    return RecallOutcome(len(copies), len(packets), rebuild)
+
+
+def re_release_document(session: Session, document: Document, actor: Actor) -> None:
+    """Let a recalled document be issued again: the next issuance gives everyone
+    entitled a new numbered copy. Copies already recalled stay recalled."""
+    if document.recalled_at is None:
+        raise RecallError(N_("%(symbol)s is not recalled."), symbol=document.symbol)
+    record(session, "document.re_released", actor, object_type="document",
+           object_id=document.id, meeting_id=document.meeting_id,
+           details={"symbol": document.symbol,
+                    "recalled_at": document.recalled_at.isoformat()})
+    document.recalled_at = None
+    session.flush()
 
 
 def paper_copies(session: Session, meeting_id: int) -> list[IssuedCopy]:
@@ -46,7 +87,7 @@ def record_handover(session: Session, copy: IssuedCopy, actor: Actor) -> None:
     """The delegate received the printed copy; it counts as delivered."""
     if copy.channel != Channel.PRINT.value:
         raise RecallError(N_("Only paper copies are handed over."))
-    if copy.status not in (CopyStatus.SIGNED.value, CopyStatus.DELIVERED.value):
+    if copy.printed_sha256 is None:
         raise RecallError(N_("This copy is not printed yet."))
     if copy.handed_over_at is not None:
         raise RecallError(N_("This copy was already handed over."))
@@ -57,6 +98,27 @@ def record_handover(session: Session, copy: IssuedCopy, actor: Actor) -> None:
     session.add(DeliveryEvent(copy_id=copy.id, kind=EventKind.DELIVERED.value, at=now,
                               address=actor.address))
     _record(session, "paper_copy.handed_over", copy, actor)
+
+
+def record_print(session: Session, copy: IssuedCopy, sha256: str, actor: Actor) -> None:
+    """A paper copy's print file was made: only its hash is kept, never the file."""
+    if copy.channel != Channel.PRINT.value or copy.kind != CopyKind.ITEM.value:
+        raise RecallError(N_("Only paper copies are printed here."))
+    if copy.status not in (CopyStatus.SIGNED.value, CopyStatus.DELIVERED.value):
+        raise RecallError(N_("This copy is not ready to print yet."))
+    if copy.recalled_at is not None:
+        raise RecallError(N_("This copy was recalled."))
+    copy.printed_sha256 = sha256
+    copy.printed_at = copy.signed_at = utcnow()
+    session.flush()
+    record(session, "paper_copy.printed", actor, object_type="issued_copy", object_id=copy.id,
+           meeting_id=copy.meeting_id,
+           details={"copy": copy.label, "user": copy.user.username, "sha256": sha256})
+
+
+def may_print(copy: IssuedCopy) -> bool:
+    return (copy.channel == Channel.PRINT.value and copy.recalled_at is None
+            and copy.status in (CopyStatus.SIGNED.value, CopyStatus.DELIVERED.value))
 
 
 def record_return(session: Session, copy: IssuedCopy, actor: Actor) -> None:

@@ -34,7 +34,7 @@ from .models import (
     UnitStatus,
 )
 from .pdf import meeting_line
-from .units import ItemCopySpec, PacketSpec, Stamp, UnitResult, UnitSpec
+from .units import ItemCopySpec, ListedDocument, PacketSpec, Stamp, UnitResult, UnitSpec
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor(username="issuance")
@@ -90,7 +90,9 @@ def build_unit_spec(session: Session, unit: IssuanceUnit, links: LinkSettings) -
     meeting = unit.job.meeting
     user = unit.user
     copies = list(session.scalars(select(IssuedCopy).where(IssuedCopy.unit_id == unit.id)))
-    to_sign = {c.id for c in copies if c.kind == CopyKind.ITEM.value}
+    # Paper copies are not made here: their print file is made on demand, never kept.
+    to_sign = {c.id for c in copies
+               if c.kind == CopyKind.ITEM.value and c.channel != Channel.PRINT.value}
     items = [_item_spec(c, meeting, links, sign=True) for c in _in_agenda_order(session, copies)
              if c.id in to_sign]
     packet_copy = next((c for c in copies if c.kind == CopyKind.PACKET.value), None)
@@ -108,7 +110,8 @@ def build_unit_spec(session: Session, unit: IssuanceUnit, links: LinkSettings) -
             session_number=meeting.session_number, meeting_title=meeting.title,
             starts_at=local_time(meeting.starts_at), place=meeting.place,
             delegate_name=user.full_name, delegate_title=user.title or "",
-            office_name=links.office_name)
+            office_name=links.office_name,
+            listed_only=_recalled_listing(session, meeting.id, user.id, newer))
     return UnitSpec(unit_id=unit.id, claim=unit.claimed_by or "", items=tuple(items),
                     packet=packet)
 
@@ -180,6 +183,43 @@ def _current_download_copies(session: Session, meeting_id: int, user_id: int,
             and c.document_version.document_id not in reissued_documents]
 
 
+#: What the packet's agenda prints for a document recalled from the delegate.
+RECALLED_NOTE = "Đã thu hồi"
+
+
+def _recalled_listing(session: Session, meeting_id: int, user_id: int,
+                      reissued_documents: set[int]) -> tuple[ListedDocument, ...]:
+    """Documents recalled from the delegate that a packet held: its agenda lists them as
+    recalled, so the delegate sees the gap was the office's decision, not an error."""
+    recalled = session.scalars(select(IssuedCopy).where(
+        IssuedCopy.meeting_id == meeting_id, IssuedCopy.user_id == user_id,
+        IssuedCopy.kind == CopyKind.ITEM.value, IssuedCopy.channel == Channel.DOWNLOAD.value,
+        IssuedCopy.status == CopyStatus.DELIVERED.value, IssuedCopy.superseded_at.is_(None),
+        IssuedCopy.recalled_at.is_not(None)))
+    listed: dict[int, ListedDocument] = {}
+    for copy in recalled:
+        assert copy.document_version is not None
+        document = copy.document_version.document
+        if document.id in reissued_documents or document.recalled_at is None:
+            continue
+        item = document.agenda_item
+        listed[document.id] = ListedDocument(
+            agenda_position=item.position if item else 10_000,
+            agenda_title=item.title if item else document.title,
+            presenter=(item.presenter or "") if item else "", symbol=document.symbol,
+            title=document.title,
+            confidentiality_mark=Confidentiality(document.confidentiality).label_vi,
+            note=RECALLED_NOTE)
+    return tuple(sorted(listed.values(), key=lambda d: (d.agenda_position, d.symbol)))
+
+
+def print_copy_spec(copy: IssuedCopy, links: LinkSettings) -> ItemCopySpec:
+    """What to stamp and sign for one paper copy's print file."""
+    if copy.channel != Channel.PRINT.value or copy.kind != CopyKind.ITEM.value:
+        raise ValueError("only paper copies of documents are printed on demand")
+    return _item_spec(copy, copy.meeting, links, sign=True)
+
+
 def holds_claim(unit: IssuanceUnit, claim: str) -> bool:
     """Whether a worker's claim on the unit is still the one in force."""
     return unit.status == UnitStatus.RUNNING.value and unit.claimed_by == claim
@@ -231,8 +271,13 @@ def _deliver(session: Session, unit: IssuanceUnit, copies: list[IssuedCopy],
     unit.lease_until = None
     for copy in copies:
         _supersede_older(session, copy, now)
-        if copy.channel == Channel.PRINT.value or copy.status == CopyStatus.DELIVERED.value:
-            continue  # paper copies are delivered when handed over; nothing twice
+        if copy.channel == Channel.PRINT.value:
+            # Ready to print on demand; delivered when the paper copy is handed over.
+            if copy.status == CopyStatus.PENDING.value:
+                copy.status = CopyStatus.SIGNED.value
+            continue
+        if copy.status == CopyStatus.DELIVERED.value:
+            continue  # nothing twice
         copy.status = CopyStatus.DELIVERED.value
         copy.delivered_at = now
         session.add(DeliveryEvent(copy_id=copy.id, kind=EventKind.DELIVERED.value, at=now))
@@ -242,9 +287,12 @@ def _deliver(session: Session, unit: IssuanceUnit, copies: list[IssuedCopy],
 
 
 def _supersede_older(session: Session, copy: IssuedCopy, now: datetime) -> None:
-    """Mark the delegate's earlier copies of the same document (or packet) superseded."""
+    """Mark the delegate's earlier copies of the same document (or packet) superseded.
+
+    Only earlier ones: a packet of an older job delivered late never supersedes a
+    newer packet (one rebuilt after a recall, say)."""
     same = [IssuedCopy.meeting_id == copy.meeting_id, IssuedCopy.user_id == copy.user_id,
-            IssuedCopy.kind == copy.kind, IssuedCopy.id != copy.id,
+            IssuedCopy.kind == copy.kind, IssuedCopy.id < copy.id,
             IssuedCopy.superseded_at.is_(None), IssuedCopy.job_id != copy.job_id]
     if copy.kind == CopyKind.ITEM.value:
         assert copy.document_version is not None

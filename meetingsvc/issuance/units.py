@@ -46,6 +46,19 @@ class ItemCopySpec:
 
 
 @dataclass(frozen=True)
+class ListedDocument:
+    """A document the packet's agenda lists without holding it, with why (e.g. recalled)."""
+
+    agenda_position: int
+    agenda_title: str
+    presenter: str
+    symbol: str
+    title: str
+    confidentiality_mark: str
+    note: str
+
+
+@dataclass(frozen=True)
 class PacketSpec:
     copy_id: int
     copy_number: int
@@ -61,6 +74,8 @@ class PacketSpec:
     delegate_name: str
     delegate_title: str
     office_name: str
+    #: Documents listed on the agenda but not merged: recalled ones, with a note.
+    listed_only: tuple[ListedDocument, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+
 from flask import (
     Blueprint,
     Response,
@@ -29,9 +32,18 @@ from ..meetings.services import STAFF_ROLES
 from .keys import PUBLIC_PKI_FILES, pki_dir, signer_settings, timestamp_authority
 from .models import IssuanceJob, IssuedCopy
 from .planning import start_issuance
-from .recall import paper_copies, recall_document, record_handover, record_return
-from .runner import start_runner
-from .services import job_progress, retry_failed_units
+from .production import make_print_file
+from .recall import (
+    may_print,
+    paper_copies,
+    re_release_document,
+    recall_document,
+    record_handover,
+    record_print,
+    record_return,
+)
+from .runner import link_settings, start_runner, worker_config
+from .services import job_progress, print_copy_spec, retry_failed_units
 
 bp = Blueprint("issuance", __name__)
 
@@ -135,6 +147,24 @@ def download_copy_for_staff(meeting_id: int, copy_id: int) -> Response:
                      download_name=f"ban-so-{copy.copy_number}-{copy.id}.pdf")
 
 
+@bp.get("/meetings/<int:meeting_id>/paper-copies/<int:copy_id>/print.pdf")
+@roles_required(*STAFF_ROLES)
+def print_paper_copy(meeting_id: int, copy_id: int) -> Response:
+    """The signed print file of one paper copy, made now and kept nowhere: only its
+    SHA-256 is recorded, so a found printout can still be traced."""
+    copy = copy_of_or_404(staff_meeting_or_404(meeting_id).id, copy_id)
+    if not may_print(copy):
+        abort(404)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    signed = make_print_file(worker_config(app), print_copy_spec(copy, link_settings(app)))
+    record_print(db.session, copy, hashlib.sha256(signed).hexdigest(), current_actor())
+    db.session.commit()
+    response = send_file(io.BytesIO(signed), mimetype="application/pdf", as_attachment=True,
+                         download_name=f"ban-giay-so-{copy.copy_number:02d}-{copy.id}.pdf")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.post("/meetings/<int:meeting_id>/documents/<int:document_id>/recall")
 @roles_required(*STAFF_ROLES)
 def recall(meeting_id: int, document_id: int) -> Response:
@@ -145,9 +175,34 @@ def recall(meeting_id: int, document_id: int) -> Response:
     if not EmptyForm().validate():
         abort(400)
     try:
-        count = recall_document(db.session, document, current_actor())
-        flash(_("%(count)s copies of %(symbol)s recalled.", count=count,
+        outcome = recall_document(db.session, document, current_actor())
+    except DomainError as error:
+        flash_error(error)
+    else:
+        db.session.commit()
+        flash(_("%(count)s copies of %(symbol)s recalled.", count=outcome.copies,
                 symbol=document.symbol), "success")
+        if outcome.rebuild is not None:
+            start_runner(current_app._get_current_object())  # type: ignore[attr-defined]
+            flash(_("%(count)s packets that held it are withdrawn and being rebuilt "
+                    "without it.", count=outcome.packets_withdrawn), "info")
+    return redirect(url_for("documents.show_document", meeting_id=meeting_id,
+                            document_id=document_id))
+
+
+@bp.post("/meetings/<int:meeting_id>/documents/<int:document_id>/re-release")
+@roles_required(*STAFF_ROLES)
+def re_release(meeting_id: int, document_id: int) -> Response:
+    meeting = staff_meeting_or_404(meeting_id)
+    document = document_in_meeting(db.session, meeting, document_id)
+    if document is None:
+        abort(404)
+    if not EmptyForm().validate():
+        abort(400)
+    try:
+        re_release_document(db.session, document, current_actor())
+        flash(_("%(symbol)s is released again: the next issuance gives everyone entitled "
+                "a new copy.", symbol=document.symbol), "success")
     except DomainError as error:
         flash_error(error)
     return redirect(url_for("documents.show_document", meeting_id=meeting_id,

@@ -96,6 +96,16 @@ def update_meeting(session: Session, meeting: Meeting, details: MeetingDetails,
            meeting_id=meeting.id)
 
 
+def publish_agenda(session: Session, meeting: Meeting, published: bool, actor: Actor) -> None:
+    """Show (or hide again) the agenda's titles to invited delegates before the papers
+    are issued; each delegate still sees only the items they will receive papers for."""
+    if meeting.agenda_published == published:
+        return
+    meeting.agenda_published = published
+    record(session, "meeting.agenda_published" if published else "meeting.agenda_withdrawn",
+           actor, object_type="meeting", object_id=meeting.id, meeting_id=meeting.id)
+
+
 def invite(session: Session, meeting: Meeting, user: User, role: InvitationRole,
            actor: Actor) -> Invitation:
     if invitation_of(session, meeting, user) is not None:

@@ -42,6 +42,7 @@ from .services import (
     invitations_in_protocol_order,
     invite,
     move_agenda_item,
+    publish_agenda,
     remove_agenda_item,
     uninvite,
     update_agenda_item,
@@ -103,13 +104,19 @@ def show_meeting(meeting_id: int) -> str:
     user = the_user()
     if not user.has_role(*STAFF_ROLES):
         invitation = invitation_of(db.session, meeting, user)
-        documents = (entitled_documents(db.session, invitation) if invitation
-                     else list(meeting.documents))
-        portal = (meeting_portal(db.session, meeting.id, user.id)
-                  if invitation is not None else None)
+        if invitation is None:  # an auditor reads the whole meeting
+            documents = list(meeting.documents)
+            return render_template("meetings/show_readonly.html", meeting=meeting,
+                                   agenda=_numbered(_items_with(meeting, documents)),
+                                   documents=documents, invitation=None, portal=None)
+        portal = meeting_portal(db.session, meeting.id, user.id)
+        held = portal.held_document_ids
+        documents = [d for d in meeting.documents if d.id in held]
+        items = _items_with(meeting, documents, published_for=(
+            entitled_documents(db.session, invitation) if meeting.agenda_published else None))
         return render_template("meetings/show_readonly.html", meeting=meeting,
-                               items=_items_shown_with(meeting, documents),
-                               documents=documents, invitation=invitation, portal=portal)
+                               agenda=_numbered(items), documents=documents,
+                               invitation=invitation, portal=portal)
     guest_form = GuestForm()
     guest_form.user_id.choices = choices(
         (u.id, f"{u.full_name} — {u.title or u.username}")
@@ -154,6 +161,19 @@ def remove_invitation(meeting_id: int, invitation_id: int) -> Response:
     uninvite(db.session, invitation, current_actor())
     flash(_("%(name)s is no longer invited.", name=name), "success")
     return redirect(url_for(".show_meeting", meeting_id=meeting.id, _anchor="delegates"))
+
+
+@bp.post("/<int:meeting_id>/agenda/publish")
+@roles_required(*STAFF_ROLES)
+def publish_meeting_agenda(meeting_id: int) -> Response:
+    meeting = staff_meeting_or_404(meeting_id)
+    if not EmptyForm().validate():
+        abort(400)
+    published = request.form.get("published") == "1"
+    publish_agenda(db.session, meeting, published, current_actor())
+    flash(_("Delegates now see the agenda.") if published
+          else _("Delegates no longer see the agenda before the papers are issued."), "success")
+    return redirect(url_for(".show_meeting", meeting_id=meeting.id, _anchor="agenda"))
 
 
 @bp.post("/<int:meeting_id>/agenda")
@@ -228,7 +248,18 @@ def _body_choices() -> list[SelectChoice]:
     return choices((b.id, b.name_vi) for b in db.session.scalars(select(Body).order_by(Body.id)))
 
 
-def _items_shown_with(meeting: Meeting, documents: list[Document]) -> list[AgendaItem]:
-    """Agenda items for a reader: an item whose papers are all withheld is withheld too."""
+def _items_with(meeting: Meeting, documents: list[Document],
+                published_for: list[Document] | None = None) -> list[AgendaItem]:
+    """The agenda items a reader sees: those holding papers issued to them and, once the
+    secretariat publishes the agenda, items without papers or with papers they will get.
+    Nothing shows that an item exists for others only."""
     shown = {doc.agenda_item_id for doc in documents}
-    return [item for item in meeting.agenda_items if not item.documents or item.id in shown]
+    if published_for is not None:
+        shown |= {doc.agenda_item_id for doc in published_for}
+        shown |= {item.id for item in meeting.agenda_items if not item.documents}
+    return [item for item in meeting.agenda_items if item.id in shown]
+
+
+def _numbered(items: list[AgendaItem]) -> list[tuple[int, AgendaItem]]:
+    """Items numbered from what the reader sees: no gap where another's item sits."""
+    return list(enumerate(items, start=1))

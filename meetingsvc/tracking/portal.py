@@ -21,6 +21,7 @@ from .services import (
     may_acknowledge,
     may_download,
     may_view,
+    paper_copies_of,
     revised_document_ids,
 )
 
@@ -93,7 +94,7 @@ class PortalItem:
 
     @property
     def downloadable(self) -> bool:
-        return may_download(self.copy) and self.copy.superseded_at is None
+        return may_download(self.copy)
 
     @property
     def acknowledgeable(self) -> bool:
@@ -111,6 +112,13 @@ class MeetingPortal:
     items: dict[int, PortalItem]
     packet: IssuedCopy | None
     packet_acknowledged: DeliveryEvent | None
+    #: Document id → the delegate's numbered paper copy (TỐI MẬT, TUYỆT MẬT).
+    paper_copies: dict[int, IssuedCopy]
+
+    @property
+    def held_document_ids(self) -> set[int]:
+        """The documents issued to the delegate: all they may learn exist."""
+        return set(self.items) | set(self.paper_copies)
 
     @property
     def unacknowledged(self) -> int:
@@ -135,7 +143,8 @@ def meeting_portal(session: Session, meeting_id: int, user_id: int) -> MeetingPo
                                         _state(copy, p), p, document_id in revised)
     packet = current_packet(session, meeting_id, user_id)
     acknowledged = acknowledged_at_of(session, [packet.id]) if packet else {}
-    return MeetingPortal(items, packet, acknowledged.get(packet.id) if packet else None)
+    return MeetingPortal(items, packet, acknowledged.get(packet.id) if packet else None,
+                         paper_copies_of(session, meeting_id, user_id))
 
 
 def _state(copy: IssuedCopy, progress: CopyProgress | None) -> ItemState:

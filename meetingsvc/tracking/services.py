@@ -48,6 +48,20 @@ def current_item_copies(session: Session, meeting_id: int, user_id: int
     return latest
 
 
+def paper_copies_of(session: Session, meeting_id: int, user_id: int) -> dict[int, IssuedCopy]:
+    """Document id → the delegate's numbered paper copy, once its issuance is done."""
+    copies = session.scalars(select(IssuedCopy).where(
+        IssuedCopy.meeting_id == meeting_id, IssuedCopy.user_id == user_id,
+        IssuedCopy.channel == Channel.PRINT.value,
+        IssuedCopy.status.in_([CopyStatus.SIGNED.value, CopyStatus.DELIVERED.value]))
+        .order_by(IssuedCopy.id.desc()))
+    latest: dict[int, IssuedCopy] = {}
+    for copy in copies:
+        if copy.document_version is not None:
+            latest.setdefault(copy.document_version.document_id, copy)
+    return latest
+
+
 def revised_document_ids(session: Session, meeting_id: int, user_id: int) -> set[int]:
     """Documents of which the delegate received a new version: they are told so."""
     return {c.document_version.document_id
@@ -61,7 +75,8 @@ def current_packet(session: Session, meeting_id: int, user_id: int) -> IssuedCop
         IssuedCopy.meeting_id == meeting_id, IssuedCopy.user_id == user_id,
         IssuedCopy.kind == CopyKind.PACKET.value,
         IssuedCopy.status == CopyStatus.DELIVERED.value,
-        IssuedCopy.superseded_at.is_(None)).order_by(IssuedCopy.id.desc()).limit(1))
+        IssuedCopy.superseded_at.is_(None), IssuedCopy.recalled_at.is_(None),
+    ).order_by(IssuedCopy.id.desc()).limit(1))
 
 
 def own_copy(session: Session, user_id: int, copy_id: int) -> IssuedCopy | None:
@@ -72,15 +87,20 @@ def own_copy(session: Session, user_id: int, copy_id: int) -> IssuedCopy | None:
     return copy
 
 
+def is_current(copy: IssuedCopy) -> bool:
+    """Neither recalled nor superseded by a newer copy: the only copies a delegate may read."""
+    return copy.recalled_at is None and copy.superseded_at is None
+
+
 def may_download(copy: IssuedCopy) -> bool:
-    return (copy.channel == Channel.DOWNLOAD.value and copy.recalled_at is None
+    return (copy.channel == Channel.DOWNLOAD.value and is_current(copy)
             and copy.blob_sha256 is not None)
 
 
 def may_view(copy: IssuedCopy) -> bool:
-    """In the portal's viewer: downloadable and view-only (MẬT) copies, until recalled."""
+    """In the portal's viewer: downloadable and view-only (MẬT) copies, while current."""
     return (copy.channel in (Channel.DOWNLOAD.value, Channel.VIEW_ONLY.value)
-            and copy.recalled_at is None and copy.blob_sha256 is not None)
+            and is_current(copy) and copy.blob_sha256 is not None)
 
 
 def may_acknowledge(copy: IssuedCopy) -> bool:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
 import pikepdf
+import pytest
 from sqlalchemy import func, select
 
 from meetingsvc.accounts.models import Role
+from meetingsvc.audit.tracing import find_copy
 from meetingsvc.documents.blobs import BlobStore
 from meetingsvc.documents.services import Upload, add_version
 from meetingsvc.issuance.models import IssuanceJob, IssuanceUnit, IssuedCopy
 from meetingsvc.issuance.planning import start_issuance
-from meetingsvc.issuance.recall import record_handover, record_return
+from meetingsvc.issuance.recall import RecallError, record_handover, record_print, record_return
 from meetingsvc.issuance.runner import run_units_inline
 from meetingsvc.tracking.models import DeliveryEvent
 from signing import read_copy_metadata
@@ -27,7 +30,8 @@ def blob_path(app, copy: IssuedCopy) -> Path:
 
 def test_every_copy_is_signed_stamped_and_traceable(app, session, prepared, issued):
     assert issued.status == "completed"
-    copies = session.scalars(select(IssuedCopy).order_by(IssuedCopy.id)).all()
+    copies = session.scalars(select(IssuedCopy).where(IssuedCopy.channel != "print")
+                             .order_by(IssuedCopy.id)).all()
     assert copies and all(c.blob_sha256 for c in copies)
     for copy in copies:
         path = blob_path(app, copy)
@@ -75,8 +79,46 @@ def test_a_guest_gets_only_what_is_open_to_guests(session, prepared, issued):
     assert symbols == {"11-CTr/TU"}
 
 
+def test_paper_copies_are_printed_on_demand_and_kept_nowhere(app, session, client, sign_in,
+                                                              make_user, prepared, issued,
+                                                              tmp_path):
+    """TỐI MẬT: no personalised electronic copy is kept; the print file is made when the
+    secretariat asks, signed, and only its SHA-256 is recorded, which still traces it."""
+    copy = session.scalar(select(IssuedCopy).where(IssuedCopy.channel == "print"))
+    assert copy.blob_sha256 is None and copy.status == "signed"
+    blobs_before = set(BlobStore(Path(app.config["BLOB_DIR"])).root.rglob("*"))
+    with pytest.raises(RecallError):
+        record_handover(session, copy, ACTOR)  # not printed yet
+    sign_in(make_user(Role.SECRETARIAT))
+    response = client.get(f"/meetings/{copy.meeting_id}/paper-copies/{copy.id}/print.pdf")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
+    printed = response.data
+    assert printed.startswith(b"%PDF")
+    assert set(BlobStore(Path(app.config["BLOB_DIR"])).root.rglob("*")) == blobs_before
+    session.expire_all()
+    copy = session.get(IssuedCopy, copy.id)
+    assert copy.printed_sha256 == hashlib.sha256(printed).hexdigest()
+    assert copy.blob_sha256 is None
+    metadata = read_copy_metadata(printed)
+    assert metadata["MeetingsvcToken"] == copy.verification_token
+    path = tmp_path / "printed.pdf"
+    path.write_bytes(printed)
+    assert_signed_whole(path)
+    page = text_of(path, page=1)
+    assert copy.label in page and copy.user.full_name in page
+    # The QR code of a printout still verifies, without naming the delegate.
+    public = client.get(f"/v/{copy.verification_token}").get_data(as_text=True)
+    assert copy.label in public and copy.user.full_name not in public
+    assert "No copy was issued" not in public
+    # An auditor traces the print file by its exact bytes.
+    found = find_copy(session, copy.printed_sha256, {}, printed)
+    assert found is not None and found[0].id == copy.id and found[1] == "exact_bytes"
+
+
 def test_paper_copies_are_handed_over_and_returned(session, prepared, issued):
     copy = session.scalar(select(IssuedCopy).where(IssuedCopy.channel == "print"))
+    record_print(session, copy, "0" * 64, ACTOR)
     record_handover(session, copy, ACTOR)
     assert copy.status == "delivered" and copy.handed_over_at
     record_return(session, copy, ACTOR)
@@ -141,7 +183,8 @@ def test_a_broken_source_fails_with_its_reason_and_can_be_retried(app, session, 
 
 def test_the_qr_link_shows_the_copy_without_its_delegate(client, session, prepared, issued):
     copy = session.scalar(select(IssuedCopy).where(
-        IssuedCopy.user_id == prepared.members[1].id, IssuedCopy.kind == "item"))
+        IssuedCopy.user_id == prepared.members[1].id, IssuedCopy.kind == "item",
+        IssuedCopy.channel != "print"))
     page = client.get(f"/v/{copy.verification_token}").get_data(as_text=True)
     assert "bản chính thức" in page or "authentic" in page.lower()
     assert copy.document_version.document.symbol in page

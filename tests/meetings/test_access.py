@@ -6,14 +6,19 @@ import io
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from meetingsvc.accounts.models import Role
 from meetingsvc.audit.services import Actor
 from meetingsvc.documents.blobs import BlobStore
 from meetingsvc.documents.models import Audience
 from meetingsvc.documents.services import DocumentDetails, Upload, create_document
-from meetingsvc.meetings.services import add_agenda_item
+from meetingsvc.issuance.models import IssuedCopy
+from meetingsvc.issuance.planning import start_issuance
+from meetingsvc.meetings.services import add_agenda_item, move_agenda_item, publish_agenda
 from tests.conftest import pdf_bytes
+
+POLICY = {"none": "download", "mat": "view_only", "toi_mat": "print", "tuyet_mat": "print"}
 
 
 @pytest.fixture
@@ -56,18 +61,53 @@ def test_delegate_off_the_standing_committee_gets_404_for_its_session(client, si
         assert client.get(url).status_code == 404, url
 
 
-def test_standing_committee_member_sees_its_session(client, sign_in, province):
+def deliver_papers(session, meeting) -> None:
+    """Plan the issuance for real, then mark every copy delivered with its source file.
+
+    Signing is tested in tests/issuance; here only who learns what matters."""
+    start_issuance(session, meeting, Actor(username="test"), POLICY)
+    for copy in session.scalars(select(IssuedCopy).where(IssuedCopy.meeting_id == meeting.id)):
+        if copy.kind == "item":
+            copy.blob_sha256 = copy.document_version.blob_sha256
+        copy.status = "delivered" if copy.channel != "print" else "signed"
+    session.commit()
+
+
+def test_standing_committee_member_sees_its_session(client, sign_in, province, session):
     sign_in(province["standing"][0])
     meeting = province["btv_meeting"]
+    document_url = f"/meetings/{meeting.id}/documents/{province['btv_doc'].id}"
     assert client.get(f"/meetings/{meeting.id}").status_code == 200
-    assert client.get(f"/meetings/{meeting.id}/documents/"
-                      f"{province['btv_doc'].id}").status_code == 200
+    assert client.get(document_url).status_code == 404  # not issued yet
+    deliver_papers(session, meeting)
+    assert client.get(document_url).status_code == 200
+
+
+def test_nothing_of_the_papers_shows_before_issuance(client, sign_in, province, session):
+    """Before issuance a delegate sees the invitation, not titles, symbols or files."""
+    meeting = province["bch_meeting"]
+    sign_in(province["standing"][1])
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert meeting.place in page
+    for secret in ("120-BC/TU", "Báo cáo 9 tháng", "Báo cáo tình hình", "Công tác cán bộ",
+                   "05-TTr/TU"):
+        assert secret not in page, secret
+    for document in (province["bch_doc"], province["btv_only"]):
+        assert client.get(f"/meetings/{meeting.id}/documents/{document.id}").status_code == 404
+    # Publishing the agenda shows the item titles only.
+    publish_agenda(session, meeting, True, Actor(username="test"))
+    session.commit()
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Báo cáo tình hình" in page and "Công tác cán bộ" in page
+    assert "120-BC/TU" not in page and "05-TTr/TU" not in page
 
 
 def test_standing_committee_only_paper_is_withheld_in_the_executive_session(
-        client, sign_in, province):
+        client, sign_in, province, session):
     meeting = province["bch_meeting"]
     only = province["btv_only"]
+    publish_agenda(session, meeting, True, Actor(username="test"))
+    deliver_papers(session, meeting)
     sign_in(province["others"][0])
     page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert "05-TTr/TU" not in page and "Công tác cán bộ" not in page
@@ -78,7 +118,22 @@ def test_standing_committee_only_paper_is_withheld_in_the_executive_session(
                       f"{only.id}").status_code == 404
 
 
-def test_standing_member_sees_the_restricted_paper(client, sign_in, province):
+def test_a_delegate_agenda_is_numbered_from_what_they_see(client, sign_in, province, session):
+    """Items for others only leave no gap in the numbering, in the page and the packet."""
+    meeting = province["bch_meeting"]
+    first = meeting.agenda_items[0]
+    # The Standing Committee's item comes first; the shared one second.
+    move_agenda_item(session, first, 1, Actor(username="test"))
+    publish_agenda(session, meeting, True, Actor(username="test"))
+    session.commit()
+    sign_in(province["others"][0])
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert '<span class="pos">1.</span> Báo cáo tình hình' in page
+    assert '<span class="pos">2.</span>' not in page
+
+
+def test_standing_member_sees_the_restricted_paper(client, sign_in, province, session):
+    deliver_papers(session, province["bch_meeting"])
     sign_in(province["standing"][1])
     meeting = province["bch_meeting"]
     assert "05-TTr/TU" in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)

@@ -121,7 +121,8 @@ def _packet_texts(packet: PacketInfo) -> Iterable[str]:
     for item in packet.items:
         texts += [item.title, item.presenter]
         for document in item.documents:
-            texts += [document.symbol, document.title, document.confidentiality_mark]
+            texts += [document.symbol, document.title, document.confidentiality_mark,
+                      document.note]
     return [*texts, *(text.upper() for text in texts)]
 
 
@@ -218,7 +219,7 @@ def _cover(pdf: _Sheet, packet: PacketInfo, total_pages: int) -> None:
     y = _centred(pdf, y, f"Thời gian: {packet.starts_at_text}", "", 12)
     y = _centred(pdf, y + 1, f"Địa điểm: {packet.place}", "", 12, width=_WIDTH - 20) + 14
 
-    documents = sum(len(item.documents) for item in packet.items)
+    documents = len(packet.merged_documents)
     mark = packet.highest_mark
     rows = [
         ("Cấp cho đồng chí:", packet.delegate_name, "B"),
@@ -343,14 +344,14 @@ def _paginate(rows: tuple[_Row, ...], first_top: float) -> list[list[_Row]]:
 
 
 def _fitted_cell(pdf: FPDF, x: float, y: float, width: float, text: str, style: str,
-                 size: float) -> None:
+                 size: float, align: str = "L") -> None:
     """One line of text at (x, y), made smaller if it would not fit ``width``."""
     pdf.set_font(_FAMILY, style, size)
     natural = pdf.get_string_width(text)
     if natural > width:
         pdf.set_font(_FAMILY, style, max(6.0, size * width / natural))
     pdf.set_xy(x, y)
-    pdf.cell(width, _LINE, text)
+    pdf.cell(width, _LINE, text, align=align)
 
 
 def _table_header(pdf: FPDF, y: float) -> float:
@@ -399,15 +400,20 @@ def _agenda(pdf: _Sheet, packet: PacketInfo, pages: list[list[_Row]], front: int
                 for k, line in enumerate(row.lines):
                     pdf.set_xy(text_x + 4 + symbol_w, y + k * _LINE)
                     pdf.cell(text_w - symbol_w - 4, _LINE, line)
-                if document.confidentiality_mark:
+                if document.confidentiality_mark and document.merged:
                     pdf.set_font(_FAMILY, "B", 9.5)
                     pdf.set_text_color(*_RED)
                     pdf.set_xy(page_x - _MARK_W, y)
                     pdf.cell(_MARK_W, _LINE, document.confidentiality_mark.upper(), align="C")
                     pdf.set_text_color(0, 0, 0)
-                pdf.set_font(_FAMILY, "", 11)
-                pdf.set_xy(page_x, y)
-                pdf.cell(_PAGE_W, _LINE, str(document_starts[row.document]), align="R")
+                start = document_starts[row.document]
+                if start is None:
+                    _fitted_cell(pdf, page_x - _MARK_W, y, _MARK_W + _PAGE_W, document.note,
+                                 "I", 9.5, align="R")
+                else:
+                    pdf.set_font(_FAMILY, "", 11)
+                    pdf.set_xy(page_x, y)
+                    pdf.cell(_PAGE_W, _LINE, str(start), align="R")
             y += row.height
 
 

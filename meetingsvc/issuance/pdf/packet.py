@@ -40,19 +40,21 @@ def assemble_packet(
 ) -> bytes:
     """Cover and agenda, then each item's copies in agenda order, as one PDF.
 
-    ``items`` pairs each agenda item with its documents' personalised copies, in the
-    order of ``item.documents``. The copies' page counts must match those the agenda
-    printed, or the page numbers on it would lie: a mismatch raises ``ValueError``.
+    ``items`` pairs each agenda item with its merged documents' personalised copies, in
+    the order of ``item.documents`` (a document listed with a note has none). The
+    copies' page counts must match those the agenda printed, or the page numbers on
+    it would lie: a mismatch raises ``ValueError``.
     """
     packet = pikepdf.open(io.BytesIO(cover_and_agenda))
     sources: list[pikepdf.Pdf] = []  # must stay open until the packet is saved
     try:
         front = len(packet.pages)
         for item, copies in items:
-            if len(copies) != len(item.documents):
+            merged = [document for document in item.documents if document.merged]
+            if len(copies) != len(merged):
                 raise ValueError(f"item {item.position}: {len(copies)} copies for "
-                                 f"{len(item.documents)} documents")
-            for document, data in zip(item.documents, copies, strict=True):
+                                 f"{len(merged)} documents")
+            for document, data in zip(merged, copies, strict=True):
                 source = _open_copy(data, document.page_count, document.symbol or document.title)
                 sources.append(source)
                 packet.pages.extend(source.pages)
@@ -80,6 +82,8 @@ def _outline(packet: pikepdf.Pdf, front: int, items: list[PacketItem]) -> None:
             entry = OutlineItem(f"{item.position}. {item.title}",
                                 (item_start or agenda_page + 1) - 1)
             for document, start in zip(item.documents, document_starts, strict=True):
+                if start is None:
+                    continue
                 title = " — ".join(part for part in (document.symbol, document.title) if part)
                 entry.children.append(OutlineItem(title, start - 1))
             outline.root.append(entry)

@@ -31,7 +31,8 @@ _RANK = {level.label_vi: rank for rank, level in enumerate(Confidentiality)}
 class PacketDocument(NamedTuple):
     """One document of an agenda item, as its personalised copy will be merged.
 
-    A named tuple, so ``(symbol, title, mark, page_count)`` reads the same."""
+    A named tuple, so ``(symbol, title, mark, page_count)`` reads the same. A
+    document listed but not merged (recalled, say) has a ``note`` and no pages."""
 
     symbol: str
     """Số, ký hiệu, e.g. "15-NQ/TU"; may be empty for a plain material."""
@@ -40,7 +41,15 @@ class PacketDocument(NamedTuple):
     """"MẬT", "TỐI MẬT", "TUYỆT MẬT" or ""."""
     page_count: int
     """Pages of the personalised copy (``PreparedDocument.page_count``): the agenda's
-    page numbers are computed from it before the copies are merged."""
+    page numbers are computed from it before the copies are merged; 0 with a note."""
+    note: str = ""
+    """Printed instead of a page number for a document the packet lists but does not
+    hold, e.g. "Đã thu hồi"."""
+
+    @property
+    def merged(self) -> bool:
+        """Whether the document's copy is part of the packet."""
+        return not self.note
 
 
 @dataclass(frozen=True)
@@ -53,8 +62,13 @@ class PacketItem:
     documents: tuple[PacketDocument, ...]
 
     def __post_init__(self) -> None:
-        documents = tuple(PacketDocument._make(d) for d in self.documents)
+        documents = tuple(PacketDocument(*d) for d in self.documents)
         for document in documents:
+            if not document.merged:
+                if document.page_count != 0:
+                    raise ValueError(f"item {self.position}, {document.symbol}: a document "
+                                     f"listed with a note has no pages in the packet")
+                continue
             if not isinstance(document.page_count, int) or document.page_count < 1:
                 raise ValueError(
                     f"item {self.position}, {document.symbol or document.title}: page_count "
@@ -111,12 +125,17 @@ class PacketInfo:
     @property
     def highest_mark(self) -> str:
         """The strictest confidentiality of the packet ("" if none)."""
-        marks = [d.confidentiality_mark for item in self.items for d in item.documents]
+        marks = [d.confidentiality_mark for d in self.merged_documents]
         return highest_mark([*marks, self.confidentiality_mark or ""])
 
     @property
+    def merged_documents(self) -> list[PacketDocument]:
+        """The documents whose copies the packet holds, in order."""
+        return [d for item in self.items for d in item.documents if d.merged]
+
+    @property
     def document_pages(self) -> int:
-        return sum(d.page_count for item in self.items for d in item.documents)
+        return sum(d.page_count for d in self.merged_documents)
 
 
 def highest_mark(marks: Iterable[str]) -> str:
@@ -132,18 +151,20 @@ def highest_mark(marks: Iterable[str]) -> str:
 
 def start_pages(
     front_pages: int, items: Sequence[PacketItem]
-) -> list[tuple[int | None, list[int]]]:
+) -> list[tuple[int | None, list[int | None]]]:
     """For each item, the 1-based packet page where it starts and where each of its
     documents starts, given the number of cover and agenda pages before them.
-    An item without documents starts nowhere (``None``)."""
+    An item without merged documents starts nowhere (``None``), and so does a
+    document listed but not merged."""
     page = front_pages + 1
-    result: list[tuple[int | None, list[int]]] = []
+    result: list[tuple[int | None, list[int | None]]] = []
     for item in items:
-        starts = []
+        starts: list[int | None] = []
         for document in item.documents:
-            starts.append(page)
+            starts.append(page if document.merged else None)
             page += document.page_count
-        result.append((starts[0] if starts else None, starts))
+        first = next((start for start in starts if start is not None), None)
+        result.append((first, starts))
     return result
 
 
