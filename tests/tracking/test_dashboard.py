@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from meetingsvc.accounts.models import Role
-from tests.tracking.conftest import item_copy
+from tests.tracking.conftest import item_copy, open_in_viewer
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def test_cells_show_the_furthest_state_and_totals_count(client, sign_in, session
     docs, meeting_id = prepared.documents, prepared.meeting.id
     report = item_copy(session, first, docs["report"])
     sign_in(first)
-    client.get(f"/meetings/{meeting_id}/my/copies/{report.id}/file.pdf").close()
+    open_in_viewer(client, meeting_id, report.id)
     client.post(f"/meetings/{meeting_id}/my/copies/{report.id}/pages", json={"pages": [1, 2]})
     client.post(f"/meetings/{meeting_id}/my/copies/{report.id}/acknowledge")
     client.post("/sign-out")

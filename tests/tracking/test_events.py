@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import pytest
@@ -25,7 +26,9 @@ def test_the_viewer_file_is_inline_with_ranges_etag_and_one_opened_event(
     delegate = prepared.members[0]
     copy = item_copy(session, delegate, prepared.documents["report"])
     sign_in(delegate)
-    url = f"/meetings/{prepared.meeting.id}/my/copies/{copy.id}/file.pdf"
+    page = client.get(f"/meetings/{prepared.meeting.id}/my/copies/{copy.id}/view")
+    url = re.search(r'data-file="([^"]+)"', page.get_data(as_text=True)).group(1)
+    assert "/file.pdf?ticket=" in url  # the viewer's own request carries its view ticket
     with client.get(url) as whole:
         assert whole.status_code == 200
         assert whole.mimetype == "application/pdf"
@@ -41,22 +44,19 @@ def test_the_viewer_file_is_inline_with_ranges_etag_and_one_opened_event(
         assert len(part.data) == 100
     with client.get(url, headers={"If-None-Match": f'"{copy.blob_sha256}"'}) as cached:
         assert cached.status_code == 304
-    assert kinds(session, copy).count(("opened", None)) == 2  # not the range request
+    assert kinds(session, copy).count(("opened", None)) == 1  # once per ticket
 
 
-def test_a_view_only_copy_is_shown_but_not_stored_nor_downloaded(client, sign_in, session,
-                                                                  prepared, issued):
+def test_a_view_only_copy_is_shown_but_never_sent_as_a_file(client, sign_in, session,
+                                                            prepared, issued):
     delegate = prepared.members[0]
     copy = item_copy(session, delegate, prepared.documents["secret"])
     sign_in(delegate)
     base = f"/meetings/{prepared.meeting.id}/my/copies/{copy.id}"
-    with client.get(f"{base}/file.pdf") as response:
-        assert response.status_code == 200
-        assert response.headers["Cache-Control"] == "private, no-store"
-        assert response.headers["Content-Disposition"].startswith("inline;")
+    assert client.get(f"{base}/file.pdf").status_code == 404  # page images instead
     assert client.get(f"{base}.pdf").status_code == 404
     page = client.get(f"{base}/view").get_data(as_text=True)
-    assert f"{base}.pdf" not in page
+    assert f"{base}.pdf" not in page and f"{base}/file.pdf" not in page
 
 
 def test_a_download_is_an_attachment_with_a_vietnamese_name(client, sign_in, session, prepared,

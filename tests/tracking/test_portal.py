@@ -13,7 +13,7 @@ from meetingsvc.issuance.planning import start_issuance
 from meetingsvc.issuance.recall import recall_document
 from meetingsvc.issuance.runner import run_units_inline
 from tests.issuance.conftest import ACTOR, POLICY
-from tests.tracking.conftest import item_copy
+from tests.tracking.conftest import item_copy, open_in_viewer
 
 
 def test_home_lists_upcoming_meetings_first_with_unread_counts(client, sign_in, session,
@@ -27,7 +27,7 @@ def test_home_lists_upcoming_meetings_first_with_unread_counts(client, sign_in, 
     delegate = prepared.members[0]
     sign_in(delegate)
     report = item_copy(session, delegate, prepared.documents["report"])
-    client.get(f"/meetings/{prepared.meeting.id}/my/copies/{report.id}/file.pdf").close()
+    open_in_viewer(client, prepared.meeting.id, report.id)
     page = client.get("/meetings/").get_data(as_text=True)
     order = [int(m) for m in re.findall(r'data-meeting="(\d+)"', page)]
     assert order == [soon.id, prepared.meeting.id, past.id]
