@@ -48,7 +48,9 @@ RENDER_WIDTH = 1240
 #: The format sent to the browser (see BENCHMARKS.md: the smallest of PNG, JPEG and WebP).
 IMAGE_FORMAT = "webp"
 IMAGE_MIMETYPE = "image/webp"
-_WEBP_QUALITY = 80
+_WEBP_QUALITY = 75
+#: libwebp effort 0–6: 2 is as small as 4 on text pages at half the time (BENCHMARKS.md).
+_WEBP_METHOD = 2
 
 _PDFIUM = threading.Lock()
 _CLEAN_SUFFIX = ".png"
@@ -179,7 +181,7 @@ def watermarked_page(clean: Image.Image, watermark: Watermark, font_path: Path) 
     page = clean.convert("RGBA")
     page.alpha_composite(_overlay(watermark.lines, page.size, str(font_path)))
     out = io.BytesIO()
-    page.convert("RGB").save(out, IMAGE_FORMAT, quality=_WEBP_QUALITY, method=3)
+    page.convert("RGB").save(out, IMAGE_FORMAT, quality=_WEBP_QUALITY, method=_WEBP_METHOD)
     return out.getvalue()
 
 
