@@ -18,7 +18,7 @@ from typing import Any
 
 import pikepdf
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -108,10 +108,19 @@ def app_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
 @pytest.fixture
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(app_config)
+    # The test's application context outlives each request, and ``g`` with it; as in
+    # production, every request must load its user afresh (several clients, one test).
+    @app.before_request
+    def forget_the_last_requests_user() -> None:
+        g.pop("_login_user", None)
+
     if app_config["DATABASE_URL"].startswith("sqlite"):
         Base.metadata.create_all(db.engine)
     with app.app_context():
         yield app
+        runner = app.extensions.get("issuance_runner")
+        if runner is not None:  # a page started issuing: never leak it into the next test
+            runner.join(timeout=300)
         db.session.rollback()
         db.session.remove()
 

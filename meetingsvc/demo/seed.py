@@ -96,6 +96,7 @@ def _seed_meeting(session: Session, store: BlobStore, font_dir: Path, demo: Demo
     meeting = create_meeting(session, MeetingDetails(
         body_id=bodies[demo.body].id, session_number=demo.number, title=demo.title,
         starts_at=demo.starts_at, place=demo.place), SEED_ACTOR)
+    meeting.agenda_published = True  # the demo office publishes its agendas
     for username in demo.guests:
         session.add(Invitation(meeting_id=meeting.id, user_id=users[username].id,
                                role=InvitationRole.GUEST.value))
