@@ -55,8 +55,14 @@ def issue_hostile_meeting(app, session, make_user, make_body, make_meeting) -> H
 
 
 def download_with_hostile_user_agents(client, issue: HostileIssue) -> None:
-    """The delegate downloads the copy from browsers whose user agents are formulas."""
+    """The delegate downloads the copy from browsers whose user agents are formulas.
+
+    Each browser signs in itself: a session is bound to the browser it began in."""
+    from tests.conftest import PASSWORD
+
     for agent in USER_AGENTS:
+        client.post("/sign-in", headers={"User-Agent": agent},
+                    data={"username": issue.delegate.username, "password": PASSWORD})
         with client.get(f"/meetings/{issue.meeting.id}/my/copies/{issue.copy.id}.pdf",
                         headers={"User-Agent": agent}) as response:
             assert response.status_code == 200

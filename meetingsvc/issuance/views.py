@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from ..access import current_actor, flash_error, roles_required, staff_meeting_or_404
 from ..audit.services import record
 from ..documents.blobs import blob_store
+from ..documents.models import Document
 from ..documents.services import document_in_meeting
 from ..errors import DomainError
 from ..extensions import csrf, db
@@ -165,15 +166,20 @@ def print_paper_copy(meeting_id: int, copy_id: int) -> Response:
     return response
 
 
-@bp.post("/meetings/<int:meeting_id>/documents/<int:document_id>/recall")
-@roles_required(*STAFF_ROLES)
-def recall(meeting_id: int, document_id: int) -> Response:
-    meeting = staff_meeting_or_404(meeting_id)
-    document = document_in_meeting(db.session, meeting, document_id)
+def posted_document_or_404(meeting_id: int, document_id: int) -> Document:
+    """The meeting's document a staff form was posted about; a bad form is a 400."""
+    document = document_in_meeting(db.session, staff_meeting_or_404(meeting_id), document_id)
     if document is None:
         abort(404)
     if not EmptyForm().validate():
         abort(400)
+    return document
+
+
+@bp.post("/meetings/<int:meeting_id>/documents/<int:document_id>/recall")
+@roles_required(*STAFF_ROLES)
+def recall(meeting_id: int, document_id: int) -> Response:
+    document = posted_document_or_404(meeting_id, document_id)
     try:
         outcome = recall_document(db.session, document, current_actor())
     except DomainError as error:
@@ -193,12 +199,7 @@ def recall(meeting_id: int, document_id: int) -> Response:
 @bp.post("/meetings/<int:meeting_id>/documents/<int:document_id>/re-release")
 @roles_required(*STAFF_ROLES)
 def re_release(meeting_id: int, document_id: int) -> Response:
-    meeting = staff_meeting_or_404(meeting_id)
-    document = document_in_meeting(db.session, meeting, document_id)
-    if document is None:
-        abort(404)
-    if not EmptyForm().validate():
-        abort(400)
+    document = posted_document_or_404(meeting_id, document_id)
     try:
         re_release_document(db.session, document, current_actor())
         flash(_("%(symbol)s is released again: the next issuance gives everyone entitled "

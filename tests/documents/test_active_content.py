@@ -10,7 +10,6 @@ import pikepdf
 import pytest
 from sqlalchemy import func, select
 
-from meetingsvc.accounts.models import Role
 from meetingsvc.audit.models import AuditEvent
 from meetingsvc.documents.models import Blob, Document
 from meetingsvc.documents.sanitize import inspect_active_content, remove_active_content
@@ -24,18 +23,6 @@ from tests.documents.hostile_pdfs import (
     page_count,
 )
 from tests.documents.test_uploads import stored_files, upload
-
-
-@pytest.fixture
-def item(session, make_user, make_body, make_meeting, sign_in):
-    sign_in(make_user(Role.SECRETARIAT))
-    meeting = make_meeting(make_body("btv", members=[make_user()]))
-    from meetingsvc.audit.services import Actor
-    from meetingsvc.meetings.services import add_agenda_item
-
-    item = add_agenda_item(session, meeting, "Dự thảo Nghị quyết", None, Actor())
-    session.commit()
-    return item
 
 
 def stored_path(app, session) -> Path:

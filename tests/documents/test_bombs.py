@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from meetingsvc.accounts.models import Role
 from meetingsvc.audit.models import AuditEvent
 from meetingsvc.documents.models import Blob, Document
 from meetingsvc.documents.pdfcheck import InvalidPdf, PdfLimits, check_pdf
@@ -43,18 +42,6 @@ def bomb_files(tmp_path_factory) -> dict[str, Path]:
 def app_config(app_config):
     """Room for the bombs (up to 4.3 MB) under the upload limit."""
     return app_config | {"MAX_UPLOAD_BYTES": 8 * 1024 * 1024}
-
-
-@pytest.fixture
-def item(session, make_user, make_body, make_meeting, sign_in):
-    sign_in(make_user(Role.SECRETARIAT))
-    meeting = make_meeting(make_body("btv", members=[make_user()]))
-    from meetingsvc.audit.services import Actor
-    from meetingsvc.meetings.services import add_agenda_item
-
-    item = add_agenda_item(session, meeting, "Dự thảo Nghị quyết", None, Actor())
-    session.commit()
-    return item
 
 
 @pytest.mark.parametrize("name", BOMBS)

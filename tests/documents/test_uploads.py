@@ -10,22 +10,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from meetingsvc.accounts.models import Role
 from meetingsvc.audit.models import AuditEvent
 from meetingsvc.documents.models import Blob, Document, DocumentVersion
 from tests.conftest import pdf_bytes
-
-
-@pytest.fixture
-def item(session, make_user, make_body, make_meeting, sign_in):
-    sign_in(make_user(Role.SECRETARIAT))
-    meeting = make_meeting(make_body("btv", members=[make_user()]))
-    from meetingsvc.audit.services import Actor
-    from meetingsvc.meetings.services import add_agenda_item
-
-    item = add_agenda_item(session, meeting, "Dự thảo Nghị quyết", None, Actor())
-    session.commit()
-    return item
 
 
 def upload(client, item, data: bytes, filename: str = "nghi-quyet.pdf", **fields):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
+import zipfile
 from pathlib import Path
 
 import pikepdf
@@ -20,6 +22,7 @@ from meetingsvc.issuance.recall import RecallError, record_handover, record_prin
 from meetingsvc.issuance.runner import run_units_inline
 from meetingsvc.tracking.models import DeliveryEvent
 from signing import read_copy_metadata
+from tests.conftest import PASSWORD
 from tests.issuance.checks import assert_signed_whole, text_of
 from tests.issuance.conftest import ACTOR, POLICY
 
@@ -114,6 +117,18 @@ def test_paper_copies_are_printed_on_demand_and_kept_nowhere(app, session, clien
     # An auditor traces the print file by its exact bytes.
     found = find_copy(session, copy.printed_sha256, {}, printed)
     assert found is not None and found[0].id == copy.id and found[1] == "exact_bytes"
+    # The evidence export lists the print file's hash, never its content.
+    auditor = app.test_client()
+    auditor.post("/sign-in", data={"username": make_user(Role.AUDITOR).username,
+                                   "password": PASSWORD})
+    with auditor.post(f"/audit/meetings/{copy.meeting_id}/evidence") as response:
+        assert response.status_code == 200
+        evidence = response.get_data()
+    with zipfile.ZipFile(io.BytesIO(evidence)) as archive:
+        rows = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
+        row = next(r for r in rows if r["copy_id"] == str(copy.id))
+        assert (row["sha256"], row["file"]) == (copy.printed_sha256, "")
+        assert not any(archive.read(name) == printed for name in archive.namelist())
 
 
 def test_paper_copies_are_handed_over_and_returned(session, prepared, issued):
