@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..append_only import guard
 from ..extensions import Base
 from ..models_common import UTCDateTime, utcnow
 
@@ -16,10 +17,17 @@ class AuditEvent(Base):
     """One security-relevant action. Rows are only ever appended.
 
     ``row_hash`` is the SHA-256 of the previous row's hash and this row's
-    content, so changing or removing any row breaks every hash after it.
+    content, so changing or removing any row breaks every hash after it. The
+    database refuses a fork (two rows after the same predecessor, see
+    ``uq_audit_event_prev_hash``) and any update or delete (triggers, see
+    ``meetingsvc.append_only``).
     """
 
     __tablename__ = "audit_event"
+    __table_args__ = (
+        #: One row after each: the first row's predecessor is ``GENESIS_HASH``, once.
+        Index("uq_audit_event_prev_hash", "prev_hash", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -37,6 +45,9 @@ class AuditEvent(Base):
     details: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+guard(AuditEvent.__table__)  # type: ignore[arg-type]
 
 
 class AuditCheckpoint(Base):

@@ -1,7 +1,8 @@
 """What happened to each issued copy, and the reminders sent about it.
 
-Delivery events are evidence: they are only ever appended. The ORM refuses to
-update or delete one, and the database holds one acknowledgement per copy.
+Delivery events are evidence: they are only ever appended. The database refuses
+to update or delete one (triggers, see ``meetingsvc.append_only``), the ORM
+refuses before it gets there, and the database holds one acknowledgement per copy.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..append_only import guard
 from ..extensions import Base
 from ..models_common import UTCDateTime, one_of, utcnow
 
@@ -47,6 +49,9 @@ class DeliveryEvent(Base):
     page: Mapped[int | None]
     address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+guard(DeliveryEvent.__table__)  # type: ignore[arg-type]
 
 
 class AppendOnly(RuntimeError):
