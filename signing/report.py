@@ -19,6 +19,7 @@ __all__ = [
     "CertificateInfo",
     "TimestampInfo",
     "SignatureReport",
+    "VisualChange",
     "VerificationReport",
 ]
 
@@ -56,6 +57,9 @@ class SubIndication(enum.Enum):
     NO_SIGNATURE = "NO_SIGNATURE"
     MODIFIED_AFTER_SIGNING = "MODIFIED_AFTER_SIGNING"
     TIMESTAMP_FAILURE = "TIMESTAMP_FAILURE"
+    CRYPTO_CONSTRAINTS_FAILURE_NO_POE = "CRYPTO_CONSTRAINTS_FAILURE_NO_POE"
+    """An algorithm no longer reliable (a legacy SHA-1 signature), with nothing proving
+    the signature existed while it still was."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,25 @@ class SignatureReport:
     """This signature's own verdict."""
     sub_indication: SubIndication | None
     """Why it is not TOTAL_PASSED."""
+    sub_filter: str | None = None
+    """The signature's /SubFilter (``ETSI.CAdES.detached``, ``adbe.pkcs7.sha1`` …)."""
+    problem: str | None = None
+    """What could not be read or accepted about this signature, and why (English,
+    technical); ``None`` when nothing was left unread."""
+
+
+@dataclass(frozen=True)
+class VisualChange:
+    """A page that looks different in the final file from the revision a signature covers."""
+
+    signature: str
+    """Field name of the signature whose signed revision was compared."""
+    page: int
+    """Page number, from 1."""
+    regions: tuple[tuple[float, float, float, float], ...]
+    """Changed areas ``(x1, y1, x2, y2)`` in PDF points, origin at the bottom left."""
+    covers_signed_content: bool
+    """A form field the signer left open now hides content that was signed."""
 
 
 def _plain(value: Any) -> Any:
@@ -173,6 +196,12 @@ class VerificationReport:
     """Number of revisions (incremental updates) in the file."""
     detail: str | None = None
     """Technical detail of a format failure (parser message, time or memory bound)."""
+    encrypted: bool = False
+    """The file is encrypted and was opened with the empty user password."""
+    visual_changes: tuple[VisualChange, ...] = ()
+    """Visible differences between a signed revision and the final file; any fails it."""
+    pages_compared: int = 0
+    """Pages rendered and compared against a signed revision (0: none needed)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (str, int, bool, None, lists, dicts) for JSON."""

@@ -171,6 +171,9 @@ class TrustSettings:
     """Address-space bound of the child process (RLIMIT_AS)."""
     max_file_bytes: int = 100 * 1024 * 1024
     """Larger files are refused unread (FORMAT_FAILURE)."""
+    visual_dpi: float = 48.0
+    """Resolution at which signed revisions and the final file are rendered and compared
+    (enough to see a hidden or replaced line of text, cheap to render)."""
 
     @classmethod
     def from_files(cls, *paths: Path, **kwargs: object) -> TrustSettings:

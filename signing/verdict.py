@@ -91,17 +91,20 @@ def judge_signature(facts: SignatureFacts) -> Verdict:
 
 
 def judge_document(verdicts: Sequence[Verdict], *, has_regular_signature: bool,
-                   copy_metadata_altered: bool = False) -> Verdict:
+                   copy_metadata_altered: bool = False, visibly_changed: bool = False
+                   ) -> Verdict:
     """The file's verdict: the worst of its signatures' (first one wins a tie).
 
     A file without a regular signature (none at all, or document timestamps only)
     is ``TOTAL_FAILED`` / ``NO_SIGNATURE``: nothing vouches for its authenticity.
     Copy metadata rewritten by a later revision fails the file even though
-    pyHanko counts an /Info update as harmless: it is what traces a copy.
+    pyHanko counts an /Info update as harmless: it is what traces a copy. A page
+    that looks different from the revision a signature covers fails it too, whatever
+    a change policy calls the change (form filling, annotation).
     """
     if not has_regular_signature:
         return Indication.TOTAL_FAILED, SubIndication.NO_SIGNATURE
-    if copy_metadata_altered:
+    if copy_metadata_altered or visibly_changed:
         return Indication.TOTAL_FAILED, SubIndication.MODIFIED_AFTER_SIGNING
     worst = _PASSED
     for verdict in verdicts:
@@ -149,6 +152,11 @@ _EXPLANATIONS: dict[SubIndication | None, tuple[str, str]] = {
     SubIndication.TIMESTAMP_FAILURE: (
         "Dấu thời gian gắn với chữ ký không hợp lệ.",
         "The timestamp attached to the signature is invalid."),
+    SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE: (
+        "Chữ ký dùng thuật toán cũ không còn an toàn (SHA-1) và không có bằng chứng chữ ký "
+        "được tạo khi thuật toán còn tin cậy.",
+        "The signature uses a legacy algorithm no longer considered safe (SHA-1), and nothing "
+        "proves it was made while that algorithm was still trusted."),
 }
 
 
