@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from typing import Any
 
 from celery import Celery
@@ -47,6 +49,7 @@ class Database:
         self._engine = create_engine(url, **engine_options)
         if self._engine.dialect.name == "sqlite":
             event.listen(self._engine, "connect", _sqlite_pragmas)
+            event.listen(self._engine, "before_cursor_execute", _sqlite_begin_before_writing)
         self._factory.configure(bind=self._engine)
         app.extensions["database"] = self
         app.teardown_appcontext(lambda _exc: self.session.remove())
@@ -62,12 +65,56 @@ class Database:
         return self._factory()
 
 
+#: How long a writer waits for SQLite's write lock before one attempt gives up.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Attempts to take the write lock; nothing is written before it is held, so retrying is safe.
+SQLITE_BEGIN_ATTEMPTS = 3
+#: Statements that make a SQLite transaction a writer (as pysqlite's own implicit BEGIN,
+#: plus SAVEPOINT, which would otherwise open a deferred transaction).
+_SQLITE_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
+
+log = logging.getLogger(__name__)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy's recipe for pysqlite transactions: pysqlite emits no BEGIN of its own
+    # (its implicit BEGIN is deferred, and it came only after a request's first reads);
+    # ``_sqlite_begin_before_writing`` and ``sqlite_begin_writing`` emit BEGIN IMMEDIATE.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def sqlite_begin_writing(dbapi_connection: Any) -> None:
+    """Make the connection's transaction a writer now, unless it already is.
+
+    Every transaction on our SQLite engines begins with BEGIN IMMEDIATE, so one that
+    is open already holds the write lock and reads the newest data. Before it, reads
+    run on their own (each statement sees the newest commit, as under PostgreSQL's
+    READ COMMITTED) and hold no lock: read-only requests never wait for writers. A
+    writer waits up to the busy timeout for the lock; it never fails half-way for
+    having read an older snapshot, which a deferred BEGIN could.
+    """
+    if dbapi_connection.in_transaction:
+        return
+    for attempt in range(1, SQLITE_BEGIN_ATTEMPTS + 1):
+        try:
+            dbapi_connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == SQLITE_BEGIN_ATTEMPTS:
+                raise
+            log.warning("SQLite write lock busy for %s ms, attempt %s: waiting again",
+                        SQLITE_BUSY_TIMEOUT_MS, attempt)
+
+
+def _sqlite_begin_before_writing(connection: Any, _cursor: Any, statement: str,
+                                 *_args: Any) -> None:
+    if statement.lstrip()[:9].upper().startswith(_SQLITE_WRITES):
+        sqlite_begin_writing(connection.connection.dbapi_connection)
 
 
 db = Database()

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from meetingsvc import create_app
 from meetingsvc.accounts.models import Body, Membership, Role, User
 from meetingsvc.accounts.services import create_user
+from meetingsvc.append_only import APPEND_ONLY_TABLES
 from meetingsvc.extensions import Base, db
 from meetingsvc.meetings.models import Meeting
 from meetingsvc.meetings.services import MeetingDetails, create_meeting
@@ -72,6 +73,8 @@ def _empty_postgres(url: str) -> None:
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in APPEND_ONLY_TABLES:  # a tampering test may have disabled them
+            connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
     engine.dispose()
 
 
@@ -85,6 +88,8 @@ def base_test_config(instance: Path) -> dict[str, Any]:
         "PASSWORD_HASH_MEMORY_KIB": 1024,
         "MAX_UPLOAD_BYTES": 2 * 1024 * 1024,
         "VERIFY_MAX_UPLOAD_BYTES": 2 * 1024 * 1024,
+        # Tests sign in with a password; the two-factor tests turn this on.
+        "REQUIRE_2FA_FOR_STAFF": False,
     }
 
 

@@ -8,6 +8,7 @@ from meetingsvc.accounts.models import Role, User
 from meetingsvc.audit.models import AuditEvent
 from meetingsvc.documents.models import Document
 from meetingsvc.meetings.models import Meeting
+from tests.tampering import allow_tampering
 
 
 def test_seed_demo_loads_the_province_once(runner, session, client):
@@ -62,6 +63,7 @@ def test_audit_verify_names_an_edited_row_and_a_deleted_row(runner, session, mak
     assert "intact" in runner.invoke(args=["audit", "verify"]).output
     ids = session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all()
     original = session.get(AuditEvent, ids[1]).actor_name
+    allow_tampering(session, "audit_event")
     session.execute(text("UPDATE audit_event SET actor_name = 'someone else' WHERE id = :id"),
                     {"id": ids[1]})
     session.commit()

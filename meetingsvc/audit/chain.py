@@ -12,8 +12,11 @@ import json
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
+
+from ..extensions import sqlite_begin_writing
+from .models import AuditEvent
 
 
 class ChainRow(Protocol):
@@ -65,8 +68,21 @@ def chain_hash(prev_hash: str, event: ChainRow) -> str:
 def lock_chain(session: Session) -> None:
     """Serialise appends (rows and checkpoints) until the transaction ends.
 
-    SQLite serialises writers by itself; PostgreSQL needs the advisory lock, or two
-    transactions could both link to the same previous row.
+    Taken before the chain's head is read, so that no two transactions link to the
+    same row (the unique ``prev_hash`` refuses it anyway). On PostgreSQL an advisory
+    lock: under READ COMMITTED each statement after it sees the newest head. On
+    SQLite the transaction becomes the writer (BEGIN IMMEDIATE): SQLite admits one
+    writer at a time, and a writer's reads see the newest commit.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    elif dialect == "sqlite":
+        sqlite_begin_writing(connection.connection.dbapi_connection)
+
+
+def chain_head(session: Session) -> str:
+    """The newest row's hash, or ``GENESIS_HASH`` for an empty log; call under ``lock_chain``."""
+    head = session.scalar(select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1))
+    return head or GENESIS_HASH

@@ -99,7 +99,13 @@ def _store(session: Session, checkpoint: AuditCheckpoint) -> AuditCheckpoint:
 
 
 def write_checkpoint(session: Session, key: KeySource) -> AuditCheckpoint | None:
-    """Sign the chain's current head, unless the newest checkpoint already covers it."""
+    """Sign the chain's current head, unless the newest checkpoint already covers it.
+
+    Rows this transaction recorded are appended first, so the head is theirs.
+    """
+    from .appends import append_pending  # it signs checkpoints with this module
+
+    append_pending(session)
     lock_chain(session)
     head = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
     last = newest_checkpoint(session)

@@ -15,14 +15,15 @@ from sqlalchemy.orm import Session
 from signing import TrustSettings
 
 from ..models_common import utcnow
-from .chain import GENESIS_HASH, canonical_content, chain_hash, lock_chain
-from .checkpoints import CheckpointReport, checkpoint_if_due, verify_checkpoints
+from .appends import append_pending, queue
+from .chain import GENESIS_HASH, canonical_content, chain_hash
+from .checkpoints import CheckpointReport, verify_checkpoints
 from .models import AuditCheckpoint, AuditEvent
 
 __all__ = [
     "GENESIS_HASH", "Actor", "AuditReport", "ChainReport", "LogFilter", "LogPage", "LogStatus",
-    "canonical_content", "chain_hash", "details_of", "known_actions", "log_page", "log_status",
-    "record", "row_holds", "verify_chain", "verify_log",
+    "append_pending", "canonical_content", "chain_hash", "details_of", "known_actions",
+    "log_page", "log_status", "record", "row_holds", "verify_chain", "verify_log",
 ]
 
 log = logging.getLogger(__name__)
@@ -49,12 +50,12 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction.
 
-    Every ``AUDIT_CHECKPOINT_EVERY`` rows the new head is also signed as a
-    checkpoint, in the same transaction, so a checkpoint never names a row that
-    was rolled back.
+    The row is linked and written when the transaction commits (or at
+    ``append_pending``), under the chain lock, so the lock is held only at the end
+    of the transaction; until then its ``id`` is ``None``. Every
+    ``AUDIT_CHECKPOINT_EVERY`` rows the new head is also signed as a checkpoint, in
+    the same transaction, so a checkpoint never names a row that was rolled back.
     """
-    lock_chain(session)
-    prev = session.scalar(select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1))
     event = AuditEvent(
         at=utcnow(),
         actor_id=actor.user_id,
@@ -65,13 +66,9 @@ def record(
         meeting_id=meeting_id,
         address=actor.address,
         details=json.dumps(dict(details or {}), sort_keys=True, ensure_ascii=False, default=str),
-        prev_hash=prev or GENESIS_HASH,
     )
-    event.row_hash = chain_hash(event.prev_hash, event)
-    session.add(event)
-    session.flush()
+    queue(session, event)
     log.info("audit %s by %s on %s %s", action, actor.username, object_type, object_id)
-    checkpoint_if_due(session, event)
     return event
 
 

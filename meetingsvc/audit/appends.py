@@ -1,0 +1,104 @@
+"""Appending recorded audit rows to the chain at commit, as late as possible.
+
+``record`` only queues a row on the session. When the transaction commits, the
+request's own changes are flushed first, then the chain lock is taken, the head
+read and the queued rows linked and written, all in a savepoint: the lock is
+held for a few statements at the end of a transaction, never across the mail,
+timestamp or signing calls a request may make before.
+
+Should the database refuse the rows as a fork (another writer linked to the
+same head without the lock), only the savepoint is rolled back and the rows are
+linked again to the new head: the request keeps its own changes and its rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, SessionTransaction, make_transient, scoped_session
+
+from .chain import chain_hash, chain_head, lock_chain
+from .checkpoints import checkpoint_if_due
+from .models import AuditEvent
+
+__all__ = ["APPEND_ATTEMPTS", "append_pending", "queue"]
+
+log = logging.getLogger(__name__)
+
+#: How often rows refused as a fork are linked again before the commit fails.
+APPEND_ATTEMPTS = 5
+_PENDING = "audit_pending"
+
+
+def queue(session: Session, row: AuditEvent) -> None:
+    """Hold ``row`` until the transaction (or ``append_pending``) writes it."""
+    session = _plain(session)
+    current = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((current, row))
+
+
+def append_pending(session: Session) -> list[AuditEvent]:
+    """Link and write the rows this transaction recorded, under the chain lock.
+
+    The transaction holds the lock until it ends: commit soon after.
+    """
+    session = _plain(session)
+    rows = [row for _transaction, row in session.info.pop(_PENDING, [])]
+    if not rows:
+        return []
+    session.flush()  # the request's own changes, outside the savepoint below
+    for attempt in range(1, APPEND_ATTEMPTS + 1):
+        try:
+            with session.begin_nested():
+                lock_chain(session)
+                prev = chain_head(session)
+                for row in rows:
+                    row.prev_hash = prev
+                    row.row_hash = prev = chain_hash(prev, row)
+                session.add_all(rows)
+            break
+        except IntegrityError as error:
+            if "prev_hash" not in str(error.orig) or attempt == APPEND_ATTEMPTS:
+                raise
+            log.warning("audit rows refused as a fork of the chain (attempt %s): "
+                        "linking them to the new head", attempt)
+            for row in rows:
+                make_transient(row)
+                row.id = None  # type: ignore[assignment]
+    for row in rows:
+        checkpoint_if_due(session, row)
+    return rows
+
+
+def _plain(session: Session | scoped_session[Session]) -> Session:
+    return session() if isinstance(session, scoped_session) else session
+
+
+@event.listens_for(Session, "before_commit")
+def _append_before_commit(session: Session) -> None:
+    if not session.in_nested_transaction():  # a savepoint's release is not the commit
+        append_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """Rows recorded in a transaction or savepoint that rolled back are not written."""
+    pending: list[tuple[Any, AuditEvent]] = session.info.get(_PENDING, [])
+    kept = [(t, row) for t, row in pending if not _within(t, previous)]
+    if kept:
+        session.info[_PENDING] = kept
+    else:
+        session.info.pop(_PENDING, None)
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    if transaction is None:  # recorded before the session began: belongs to the outermost
+        return ancestor.parent is None
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
