@@ -149,6 +149,29 @@ def activate_user_command(username: str) -> None:
     click.echo(f"{username} activated")
 
 
+@users_cli.command("unlock")
+@click.argument("username")
+@click.option("--address", default=None, help="Also lift the block on this address.")
+def unlock_user_command(username: str, address: str | None) -> None:
+    """Forget a user's failed sign-ins from every address and lift their blocks."""
+    from .accounts.throttling import unlock_account
+
+    count = unlock_account(db.session, username, CLI_ACTOR, address)
+    db.session.commit()
+    click.echo(f"{username} unlocked ({count} failure counters cleared)")
+
+
+@users_cli.command("reset-2fa")
+@click.argument("username")
+def reset_two_factor_command(username: str) -> None:
+    """Remove a user's second factor (a lost phone); they set it up again at sign-in."""
+    from .accounts.two_factor import reset_two_factor
+
+    reset_two_factor(db.session, _session_user(username), CLI_ACTOR)
+    db.session.commit()
+    click.echo(f"second factor of {username} removed; every session of the account ended")
+
+
 @users_cli.command("list")
 def list_users_command() -> None:
     """List users with their roles."""

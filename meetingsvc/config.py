@@ -28,11 +28,19 @@ BLOB_DIR: str | None = None
 LANGUAGES = ("vi", "en")
 BABEL_DEFAULT_LOCALE = "vi"
 BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
-#: Failed sign-ins before the account (or the address) is slowed down.
-SIGN_IN_FREE_FAILURES_PER_ACCOUNT = 5
+#: Failed sign-ins from one address against one account before that pair is slowed down.
+SIGN_IN_FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS = 5
+#: Failed sign-ins from one address, whatever the accounts, before the address is slowed down.
 SIGN_IN_FREE_FAILURES_PER_ADDRESS = 20
+#: Failures against one account from all addresses that are audited as an attack; past it an
+#: address that fails against the account waits at once. No address that has not failed waits.
+SIGN_IN_ACCOUNT_ALERT_FAILURES = 50
 #: Longest wait imposed after repeated failures, in seconds.
 SIGN_IN_MAX_DELAY_SECONDS = 15 * 60
+#: A failure counter with no new failure for this long starts again from zero, in seconds.
+SIGN_IN_FORGET_AFTER_SECONDS = 24 * 3600
+#: Admin, secretariat and auditor accounts sign in with a second factor (TOTP app).
+REQUIRE_2FA_FOR_STAFF = True
 #: The office's name, as printed on stamps and cover sheets.
 OFFICE_NAME = "Văn phòng Tỉnh ủy"
 #: TrueType font used on generated PDFs (Vietnamese needs a Unicode font).

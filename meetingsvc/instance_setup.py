@@ -25,6 +25,10 @@ def ensure_instance(instance: Path) -> bool:
         out.write(
             "# Written on first start; never commit it. See config.example.py for the settings.\n"
             f"SECRET_KEY = {key!r}\n"
+            "\n# For the demo only: staff sign in with just their password. In production\n"
+            "# delete this line (the default is True): admin, secretariat and auditor\n"
+            "# accounts then sign in with a code from an authenticator app too.\n"
+            "REQUIRE_2FA_FOR_STAFF = False\n"
         )
     return True
 

@@ -20,6 +20,10 @@ class Role(enum.StrEnum):
     AUDITOR = "auditor"
 
 
+#: Roles whose accounts must use a second factor when ``REQUIRE_2FA_FOR_STAFF`` is on.
+STAFF_ROLES = (Role.ADMIN, Role.SECRETARIAT, Role.AUDITOR)
+
+
 class Body(Base):
     """A committee that meets: Executive Committee, Standing Committee, Standing Board."""
 
@@ -53,6 +57,12 @@ class User(UserMixin, Base):
     #: Raised by one whenever every session of the account must end (sign-out, password
     #: reset, deactivation, role change); a session made under an older value is refused.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Base32 TOTP secret of the second factor; ``None`` while two-factor sign-in is off.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The TOTP time step of the last code accepted; a code of that step or older is refused.
+    totp_last_counter: Mapped[int | None]
+    #: When the second factor was confirmed.
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
@@ -69,6 +79,15 @@ class User(UserMixin, Base):
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in {role.value for role in roles}
+
+    @property
+    def is_staff(self) -> bool:
+        """Admin, secretariat and auditor: the accounts two-factor sign-in can be required of."""
+        return self.has_role(*STAFF_ROLES)
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None
 
 
 class Membership(Base):
@@ -88,13 +107,49 @@ class Membership(Base):
     user: Mapped[User] = relationship(back_populates="memberships")
 
 
+class ThrottleScope(enum.StrEnum):
+    #: One account guessed from one address: blocks that pair only.
+    ACCOUNT_ADDRESS = "account_address"
+    #: One address, whatever the account: blocks the address.
+    ADDRESS = "address"
+    #: One account from every address: never blocks on its own; past its threshold it is
+    #: audited and addresses that have failed against the account get no free failures.
+    ACCOUNT = "account"
+
+
 class SignInThrottle(Base):
-    """Consecutive failed sign-ins for one account or one address, to slow guessing down."""
+    """Recent failed sign-ins counted per account-and-address, per address and per account.
+
+    Counted with one upsert per key, so concurrent failures are neither lost nor refused.
+    """
 
     __tablename__ = "sign_in_throttle"
+    __table_args__ = (CheckConstraint(one_of("scope", ThrottleScope), name="scope_known"),)
 
-    #: ``user:<name>`` or ``addr:<ip>``.
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    #: ``<factor>:<username>|<address>``, ``addr:<address>`` or ``<factor>-account:<username>``.
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    #: Lower-cased username as typed (it may name no account); ``None`` for an address.
+    username: Mapped[str | None] = mapped_column(String(80), index=True)
+    address: Mapped[str | None] = mapped_column(String(100))
+    #: ``password`` or ``second_factor``; ``None`` for an address, which counts both.
+    factor: Mapped[str | None] = mapped_column(String(20))
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the second factor; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_code"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         index=True)
+    #: SHA-256 (hex) of the normalised code; the code itself is shown once and never stored.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Set when the code is spent; a spent code never works again.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import math
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,7 +13,22 @@ from sqlalchemy.orm import Session
 from ..audit.services import Actor, record
 from ..errors import N_, DomainError
 from ..models_common import utcnow
-from .models import Role, SignInThrottle, User
+from .models import Role, User
+from .throttling import (
+    Attempt,
+    Factor,
+    SignInThrottled,
+    ThrottlePolicy,
+    check_throttle,
+    clear_after_success,
+    count_failure,
+)
+
+__all__ = [
+    "MIN_PASSWORD_LENGTH", "AccountError", "SignInThrottled", "ThrottlePolicy", "authenticate",
+    "create_user", "end_sessions", "find_user", "finish_sign_in", "hash_password",
+    "reset_password", "set_active", "set_password_hash_cost", "set_role",
+]
 
 log = logging.getLogger(__name__)
 
@@ -32,24 +45,11 @@ def set_password_hash_cost(time_cost: int, memory_kib: int) -> None:
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
     _DUMMY_HASH = _hasher.hash("not a real password")
 MIN_PASSWORD_LENGTH = 10
+DEFAULT_POLICY = ThrottlePolicy()
 
 
 class AccountError(DomainError):
     """A request about accounts that cannot be carried out; the message says why."""
-
-
-class SignInThrottled(AccountError):
-    def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__(N_("Too many failed sign-ins. Try again in %(seconds)s seconds."),
-                         seconds=retry_after_seconds)
-        self.retry_after_seconds = retry_after_seconds
-
-
-@dataclass(frozen=True)
-class ThrottlePolicy:
-    free_failures_per_account: int = 5
-    free_failures_per_address: int = 20
-    max_delay_seconds: int = 15 * 60
 
 
 def hash_password(password: str) -> str:
@@ -142,47 +142,39 @@ def authenticate(
     username: str,
     password: str,
     address: str,
-    policy: ThrottlePolicy = ThrottlePolicy(),
+    policy: ThrottlePolicy = DEFAULT_POLICY,
     now: datetime | None = None,
 ) -> User | None:
-    """Check a username and password, slowing down repeated failures per account and address.
+    """Check a username and password, slowing down repeated failures (see ``throttling``).
 
-    Raises ``SignInThrottled`` while either key must wait; returns ``None`` on a wrong
-    password or unknown user, without telling which.
+    Raises ``SignInThrottled`` while this address must wait; returns ``None`` on a wrong
+    password or unknown user, without telling which. A right password is not yet a
+    sign-in: the caller asks for the second factor where one is due, then calls
+    ``finish_sign_in``.
     """
     now = now or utcnow()
-    keys = {f"user:{username.lower()}": policy.free_failures_per_account,
-            f"addr:{address}": policy.free_failures_per_address}
-    throttles = {key: session.get(SignInThrottle, key) for key in keys}
-    wait = max((_seconds_left(t, now) for t in throttles.values() if t), default=0)
-    if wait > 0:
-        record(session, "auth.sign_in_throttled", Actor(address=address),
-               details={"username": username, "retry_after": wait})
-        raise SignInThrottled(wait)
+    attempt = Attempt.of(username, address, Factor.PASSWORD)
+    check_throttle(session, attempt, now)
 
     user = find_user(session, username)
     if user is not None and user.active and _password_matches(user, password):
-        for key in keys:
-            if throttles[key] is not None:
-                session.delete(throttles[key])
-        record(session, "auth.signed_in", Actor(user.id, user.username, address),
-               object_type="user", object_id=user.id)
+        clear_after_success(session, attempt)
         return user
     if user is None:
         _password_matches(None, password)
 
-    for key, free in keys.items():
-        throttle = throttles[key] or SignInThrottle(key=key, failures=0)
-        throttle.failures += 1
-        throttle.last_failure_at = now
-        over = throttle.failures - free
-        if over >= 0:
-            delay = min(policy.max_delay_seconds, 2 ** min(over, 20))
-            throttle.blocked_until = now + timedelta(seconds=delay)
-        session.add(throttle)
+    count_failure(session, attempt, policy, now)
     record(session, "auth.sign_in_failed", Actor(address=address),
            details={"username": username})
     return None
+
+
+def finish_sign_in(session: Session, user: User, address: str,
+                   second_factor: str | None = None) -> None:
+    """Record the sign-in once every factor due has passed (``second_factor`` says which)."""
+    details = {"second_factor": second_factor} if second_factor else None
+    record(session, "auth.signed_in", Actor(user.id, user.username, address),
+           object_type="user", object_id=user.id, details=details)
 
 
 def _password_matches(user: User | None, password: str) -> bool:
@@ -190,9 +182,3 @@ def _password_matches(user: User | None, password: str) -> bool:
         return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _seconds_left(throttle: SignInThrottle, now: datetime) -> int:
-    if throttle.blocked_until is None or throttle.blocked_until <= now:
-        return 0
-    return math.ceil((throttle.blocked_until - now).total_seconds())

@@ -1,20 +1,74 @@
-"""Signing in and out."""
+"""Signing in (password, then the second factor where due) and out; two-factor settings;
+the administrator's list of sign-in blocks."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import time
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from ..access import current_actor, the_user
-from ..audit.services import record
+from ..access import current_actor, flash_error, roles_required, the_user
+from ..audit.services import Actor, record
 from ..extensions import db
 from ..i18n import safe_next
-from .forms import SignInForm
-from .services import SignInThrottled, ThrottlePolicy, authenticate, end_sessions
+from ..models_common import utcnow
+from .forms import ConfirmCodeForm, SecondFactorForm, SignInForm, UnlockForm
+from .models import Role, User
+from .services import SignInThrottled, ThrottlePolicy, authenticate, end_sessions, finish_sign_in
+from .throttling import current_blocks, unlock_key
+from .two_factor import (
+    TwoFactorError,
+    confirm_enrolment,
+    disable_two_factor,
+    new_secret,
+    provisioning_uri,
+    qr_code_svg,
+    recovery_codes_left,
+    regenerate_recovery_codes,
+    second_factor_required,
+    verify_second_factor,
+)
 
 bp = Blueprint("accounts", __name__)
+
+#: The session's record of a password accepted, waiting for the second factor.
+PENDING = "sign_in_pending"
+#: The TOTP secret shown on the enrolment page until a code confirms it.
+ENROL_SECRET = "totp_enrol_secret"  # noqa: S105 - a session key, not a secret
+#: How long the second step may take after the password, in seconds.
+SECOND_STEP_SECONDS = 10 * 60
+#: Pages a staff account without a second factor may open when one is required.
+_OPEN_BEFORE_ENROLMENT = frozenset({
+    "static", "accounts.enrol", "accounts.sign_out", "accounts.sign_in",
+    "accounts.second_factor", "i18n.switch_language",
+})
+
+
+@bp.before_app_request
+def staff_enrol_first() -> Response | None:
+    """A session opened before the second factor was required reaches enrolment only."""
+    if not current_app.config["REQUIRE_2FA_FOR_STAFF"]:
+        return None
+    if request.endpoint is None or request.endpoint in _OPEN_BEFORE_ENROLMENT:
+        return None
+    if current_user.is_authenticated and current_user.is_staff \
+            and not current_user.has_two_factor:
+        return redirect(url_for("accounts.enrol"))
+    return None
 
 
 @bp.get("/")
@@ -33,16 +87,125 @@ def sign_in() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         try:
             user = authenticate(db.session, form.username.data or "", form.password.data or "",
-                                request.remote_addr or "unknown", _throttle_policy())
+                                _address(), _throttle_policy())
         except SignInThrottled as error:
             flash(_(error.message, **error.params), "error")
             return render_template("accounts/sign_in.html", form=form), 429
         if user is not None:
-            login_user(user)
-            return redirect(safe_next(request.args.get("next"), url_for("accounts.index")))
+            return _after_password(user)
         flash(_("Wrong username or password."), "error")
         status = 401
     return render_template("accounts/sign_in.html", form=form), status
+
+
+@bp.route("/sign-in/second-factor", methods=["GET", "POST"])
+def second_factor() -> Response | str | tuple[str, int]:
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.index"))
+    user = _pending_user()
+    if user is None:
+        return _sign_in_again()
+    if not user.has_two_factor:
+        return redirect(url_for("accounts.enrol"))
+    form = SecondFactorForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            result = verify_second_factor(db.session, user, form.code.data or "", _address(),
+                                          _throttle_policy(), utcnow())
+        except SignInThrottled as error:
+            flash(_(error.message, **error.params), "error")
+            return render_template("accounts/second_factor.html", form=form, user=user), 429
+        if result is not None:
+            if result.method == "recovery_code":
+                flash(ngettext("You signed in with a recovery code; %(num)d is left.",
+                               "You signed in with a recovery code; %(num)d are left.",
+                               result.recovery_codes_left), "info")
+            return _complete_sign_in(user, result.method)
+        flash(_("Wrong or already used code."), "error")
+        status = 401
+    form.code.data = ""
+    return render_template("accounts/second_factor.html", form=form, user=user), status
+
+
+@bp.route("/account/two-factor/enrol", methods=["GET", "POST"])
+def enrol() -> Response | str | tuple[str, int]:
+    """Set up the authenticator app: after the password when required, or by choice."""
+    signed_in = current_user.is_authenticated
+    user = the_user() if signed_in else _pending_user()
+    if user is None:
+        return _sign_in_again()
+    if user.has_two_factor:
+        return redirect(url_for("accounts.security" if signed_in else "accounts.second_factor"))
+    secret = session.get(ENROL_SECRET) or new_secret()
+    session[ENROL_SECRET] = secret
+    form = ConfirmCodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            codes = confirm_enrolment(db.session, user, secret, form.code.data or "", utcnow(),
+                                      Actor(user.id, user.username, _address()))
+        except TwoFactorError as error:
+            flash_error(error)
+            status = 400
+        else:
+            session.pop(ENROL_SECRET, None)
+            if signed_in:
+                continue_to = url_for("accounts.security")
+            else:
+                continue_to = _pending_next()
+                _log_in(user, "totp")
+            return _no_store(render_template("accounts/recovery_codes.html", codes=codes,
+                                             continue_to=continue_to, first_time=True))
+    form.code.data = ""
+    uri = provisioning_uri(secret, user.username, current_app.config["OFFICE_NAME"])
+    page = render_template(
+        "accounts/enrol.html", form=form, user=user, signed_in=signed_in,
+        qr_svg=Markup(qr_code_svg(uri)),  # noqa: S704 - our own SVG, no user input in markup
+        secret_groups=[secret[i:i + 4] for i in range(0, len(secret), 4)],
+        required=second_factor_required(user, current_app.config["REQUIRE_2FA_FOR_STAFF"]))
+    return _no_store(page, status)
+
+
+@bp.get("/account/security")
+@login_required
+def security() -> str:
+    user = the_user()
+    return render_template(
+        "accounts/security.html", user=user,
+        codes_left=recovery_codes_left(db.session, user) if user.has_two_factor else 0,
+        required=current_app.config["REQUIRE_2FA_FOR_STAFF"] and user.is_staff,
+        renew_form=ConfirmCodeForm(prefix="renew"), disable_form=ConfirmCodeForm(prefix="off"))
+
+
+@bp.post("/account/two-factor/recovery-codes")
+@login_required
+def renew_recovery_codes() -> Response | str | tuple[str, int]:
+    user = the_user()
+    form = ConfirmCodeForm(prefix="renew")
+    if not (user.has_two_factor and form.validate_on_submit()):
+        return redirect(url_for("accounts.security"))
+    if not _code_confirms(user, form.code.data or ""):
+        return redirect(url_for("accounts.security"))
+    codes = regenerate_recovery_codes(db.session, user, current_actor(), utcnow())
+    return _no_store(render_template("accounts/recovery_codes.html", codes=codes,
+                                     continue_to=url_for("accounts.security"),
+                                     first_time=False))
+
+
+@bp.post("/account/two-factor/disable")
+@login_required
+def disable() -> Response:
+    user = the_user()
+    form = ConfirmCodeForm(prefix="off")
+    if current_app.config["REQUIRE_2FA_FOR_STAFF"] and user.is_staff:
+        flash(_("Staff accounts must keep two-factor sign-in."), "error")
+        return redirect(url_for("accounts.security"))
+    if user.has_two_factor and form.validate_on_submit() \
+            and _code_confirms(user, form.code.data or ""):
+        disable_two_factor(db.session, user, current_actor())
+        flash(_("Two-factor sign-in is off."), "success")
+    return redirect(url_for("accounts.security"))
 
 
 @bp.post("/sign-out")
@@ -56,10 +219,113 @@ def sign_out() -> Response:
     return redirect(url_for("accounts.sign_in"))
 
 
+@bp.get("/admin/sign-in-blocks")
+@roles_required(Role.ADMIN)
+def sign_in_blocks() -> str:
+    now = utcnow()
+    return render_template("accounts/sign_in_blocks.html", blocks=current_blocks(db.session, now),
+                           now=now, form=UnlockForm())
+
+
+@bp.post("/admin/sign-in-blocks/unlock")
+@roles_required(Role.ADMIN)
+def unlock() -> Response:
+    form = UnlockForm()
+    if form.validate_on_submit():
+        throttle = unlock_key(db.session, form.key.data or "", current_actor())
+        if throttle is None:
+            flash(_("That block had already ended or been lifted."), "info")
+        elif throttle.username:
+            flash(_("%(username)s may sign in again from %(address)s.",
+                    username=throttle.username, address=throttle.address), "success")
+        else:
+            flash(_("The address %(address)s may sign in again.", address=throttle.address),
+                  "success")
+    return redirect(url_for("accounts.sign_in_blocks"))
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _after_password(user: User) -> Response:
+    """The password was right: sign in, or ask for the second factor first."""
+    next_url = safe_next(request.args.get("next"), url_for("accounts.index"))
+    if not second_factor_required(user, current_app.config["REQUIRE_2FA_FOR_STAFF"]):
+        finish_sign_in(db.session, user, _address())
+        login_user(user)
+        return redirect(next_url)
+    session[PENDING] = {"user": user.id, "generation": user.session_generation,
+                        "since": int(time.time()), "next": next_url}
+    session.pop(ENROL_SECRET, None)
+    return redirect(url_for("accounts.second_factor" if user.has_two_factor
+                            else "accounts.enrol"))
+
+
+def _complete_sign_in(user: User, method: str) -> Response:
+    next_url = _pending_next()
+    _log_in(user, method)
+    return redirect(next_url)
+
+
+def _log_in(user: User, method: str) -> None:
+    session.pop(PENDING, None)
+    finish_sign_in(db.session, user, _address(), method)
+    login_user(user)
+
+
+def _pending_user() -> User | None:
+    """The account whose password was accepted in this session, if still waiting and valid."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None
+    fresh = time.time() - int(pending.get("since", 0)) <= SECOND_STEP_SECONDS
+    user = db.session.get(User, int(pending.get("user", 0))) if fresh else None
+    if user is None or not user.active or user.session_generation != pending.get("generation"):
+        session.pop(PENDING, None)
+        return None
+    return user
+
+
+def _pending_next() -> str:
+    pending = session.get(PENDING) or {}
+    return safe_next(pending.get("next"), url_for("accounts.index"))
+
+
+def _sign_in_again() -> Response:
+    flash(_("Please sign in again."), "info")
+    return redirect(url_for("accounts.sign_in"))
+
+
+def _code_confirms(user: User, code: str) -> bool:
+    try:
+        result = verify_second_factor(db.session, user, code, _address(), _throttle_policy(),
+                                      utcnow())
+    except SignInThrottled as error:
+        flash(_(error.message, **error.params), "error")
+        return False
+    if result is None:
+        flash(_("Wrong or already used code."), "error")
+        return False
+    return True
+
+
+def _no_store(page: str, status: int = 200) -> Response:
+    """Secrets and recovery codes are shown once: no cache keeps them."""
+    response = current_app.make_response((page, status))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
 def _throttle_policy() -> ThrottlePolicy:
     config = current_app.config
     return ThrottlePolicy(
-        free_failures_per_account=config["SIGN_IN_FREE_FAILURES_PER_ACCOUNT"],
+        free_failures_per_account_address=config["SIGN_IN_FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS"],
         free_failures_per_address=config["SIGN_IN_FREE_FAILURES_PER_ADDRESS"],
+        account_alert_failures=config["SIGN_IN_ACCOUNT_ALERT_FAILURES"],
         max_delay_seconds=config["SIGN_IN_MAX_DELAY_SECONDS"],
+        forget_after_seconds=config["SIGN_IN_FORGET_AFTER_SECONDS"],
     )

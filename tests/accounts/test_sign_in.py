@@ -30,13 +30,14 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, m
 
 def test_repeated_failures_on_one_account_are_slowed_down(app, client, make_user, session):
     user = make_user()
-    free = app.config["SIGN_IN_FREE_FAILURES_PER_ACCOUNT"]
+    free = app.config["SIGN_IN_FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS"]
     for _ in range(free):
         client.post("/sign-in", data={"username": user.username, "password": "wrong-password!"})
     blocked = client.post("/sign-in", data={"username": user.username, "password": PASSWORD})
     assert blocked.status_code == 429
     assert "Thử lại sau" in blocked.get_data(as_text=True)
-    throttle = session.get(SignInThrottle, f"user:{user.username}")
+    key = f"password:{user.username}|127.0.0.1"
+    throttle = session.get(SignInThrottle, key)
     assert throttle is not None and throttle.failures == free
     # Once the wait is over, the right password works and clears the counter.
     throttle.blocked_until = throttle.blocked_until - timedelta(hours=1)
@@ -44,7 +45,7 @@ def test_repeated_failures_on_one_account_are_slowed_down(app, client, make_user
     assert client.post("/sign-in", data={"username": user.username,
                                          "password": PASSWORD}).status_code == 302
     session.expire_all()
-    assert session.get(SignInThrottle, f"user:{user.username}") is None
+    assert session.get(SignInThrottle, key) is None
 
 
 def test_one_address_guessing_many_accounts_is_slowed_down(app, client, make_user):
