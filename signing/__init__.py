@@ -12,6 +12,7 @@ Modules, in the order a reader needs them:
 * :mod:`signing.pool` — :class:`WorkerPool` and :class:`SigningService` for batches.
 * :mod:`signing.verify` — :func:`verify_pdf` → :class:`VerificationReport`.
 * :mod:`signing.metadata` — :func:`read_copy_metadata`.
+* :mod:`signing.renew` — archive timestamps: :func:`inspect_archive`, :class:`ArchiveRenewer`.
 """
 
 from .errors import (
@@ -26,6 +27,14 @@ from .keys import KeySource, Pkcs11KeySource, Pkcs12KeySource
 from .metadata import read_copy_metadata
 from .pki import DevPki, create_dev_pki, load_dev_pki
 from .pool import ItemResult, SigningService, SignJob, WorkerPool
+from .renew import (
+    ArchiveRenewer,
+    ArchiveState,
+    RenewalReason,
+    RenewalRefused,
+    RenewalSettings,
+    inspect_archive,
+)
 from .report import Indication, SignatureReport, SubIndication, VerificationReport
 from .settings import PadesProfile, SignerSettings, SignRequest, StampSettings, TrustSettings
 from .signer import DocumentSigner
@@ -33,6 +42,8 @@ from .tsa import LocalTsaServer, TimestampAuthority
 from .verify import verify_pdf
 
 __all__ = [
+    "ArchiveRenewer",
+    "ArchiveState",
     "DevPki",
     "DocumentSigner",
     "DocumentSigningError",
@@ -46,6 +57,9 @@ __all__ = [
     "PkiError",
     "Pkcs11KeySource",
     "Pkcs12KeySource",
+    "RenewalReason",
+    "RenewalRefused",
+    "RenewalSettings",
     "SignJob",
     "SignRequest",
     "SignatureReport",
@@ -60,6 +74,7 @@ __all__ = [
     "VerificationReport",
     "WorkerPool",
     "create_dev_pki",
+    "inspect_archive",
     "load_dev_pki",
     "read_copy_metadata",
     "verify_pdf",
