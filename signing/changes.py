@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils.reader import HistoricalResolver, RawPdfPath
 from pyhanko.sign.diff_analysis import (
     CatalogModificationRule,
@@ -40,6 +40,7 @@ from pyhanko.sign.diff_analysis import (
     WhitelistRule,
     XrefStreamRule,
 )
+from pyhanko.sign.diff_analysis.commons import compare_key_refs
 from pyhanko.sign.diff_analysis.rules.form_field_rules import _validate_dss_substructure
 from pyhanko.sign.diff_analysis.rules_api import Context, ReferenceUpdate
 from pyhanko.sign.fields import MDPPerm
@@ -50,6 +51,7 @@ __all__ = ["LENIENT_DIFF_POLICY", "LenientDSSRule", "FreedDSSObjectsRule",
 _VRI_KEY = re.compile(r"/[A-Fa-f0-9]{40}")
 """A VRI key: the SHA-1 of a signature's /Contents, in hex (case varies by producer)."""
 _VRI_VALUE_KEYS = {"/Type", "/TU", "/TS", "/Cert", "/CRL", "/OCSP"}
+_DSS_ARRAYS = {"/Certs", "/CRLs", "/OCSPs"}
 
 
 class LenientDSSRule(DSSCompareRule):
@@ -60,8 +62,40 @@ class LenientDSSRule(DSSCompareRule):
     rewrite that entry, with a new ``/TU``, when they do.
     """
 
+    def apply(self, old: HistoricalResolver, new: HistoricalResolver
+              ) -> Iterable[ReferenceUpdate]:
+        # pyHanko's DSSCompareRule.apply, with the VRI check below instead of its own
+        dss_context = Context.from_absolute(old, RawPdfPath("/Root", "/DSS"))
+        old_dss, new_dss = yield from misc.map_with_return(
+            compare_key_refs("/DSS", old, old.root, new.root),
+            ReferenceUpdate.curry_ref(context_checked=dss_context))
+        if new_dss is None:
+            return
+        if old_dss is None:
+            old_dss = generic.DictionaryObject()
+        if not isinstance(new_dss, generic.DictionaryObject) or \
+                not isinstance(old_dss, generic.DictionaryObject):
+            raise SuspiciousModification("/DSS is not a dictionary")
+        unexpected = set(new_dss.keys()) - ({"/Type", "/VRI"} | _DSS_ARRAYS)
+        if unexpected:
+            raise SuspiciousModification(f"Unexpected keys in DSS: {unexpected}.")
+        yield from _validate_dss_substructure(old, new, old_dss, new_dss, _DSS_ARRAYS,
+                                              is_vri=False, context=dss_context)
+        old_vri, new_vri = yield from misc.map_with_return(
+            compare_key_refs("/VRI", old, old_dss, new_dss),
+            ReferenceUpdate.curry_ref(context_checked=Context.from_absolute(
+                old, RawPdfPath("/Root", "/DSS", "/VRI"))))
+        if new_vri is None:
+            return
+        if old_vri is None:
+            old_vri = generic.DictionaryObject()
+        if not isinstance(new_vri, generic.DictionaryObject) or \
+                not isinstance(old_vri, generic.DictionaryObject):
+            raise SuspiciousModification("/VRI is not a dictionary")
+        yield from self._lenient_vri(old, new, old_vri, new_vri)
+
     @staticmethod
-    def _check_vri(old: HistoricalResolver, new: HistoricalResolver,
+    def _lenient_vri(old: HistoricalResolver, new: HistoricalResolver,
                    old_vri: generic.DictionaryObject, new_vri: generic.DictionaryObject
                    ) -> Iterator[ReferenceUpdate]:
         for key in new_vri:
@@ -93,19 +127,33 @@ class LenientDSSRule(DSSCompareRule):
 
 
 class FreedDSSObjectsRule(WhitelistRule):
-    """Objects that belonged to the old DSS may be freed when a new DSS replaces them."""
+    """Objects may be freed when they belonged to the signed revision's DSS (and nothing
+    else: not its pages or forms), or did not exist in the signed revision at all (an
+    intermediate DSS replaced by a new one)."""
 
     def apply(self, old: HistoricalResolver, new: HistoricalResolver
               ) -> Iterable[ReferenceUpdate]:
         freed = set(new.refs_freed_in_revision())
-        if not freed or "/DSS" not in old.root:
+        if not freed:
             return
-        dss = old.root.raw_get("/DSS")
-        owned = old.collect_dependencies(dss)
-        if isinstance(dss, generic.IndirectObject):
-            owned.add(dss.reference)
-        for ref in sorted(freed & owned, key=lambda r: (r.idnum, r.generation)):
-            yield ReferenceUpdate(ref)
+        xrefs = old.reader.xrefs
+        owned: set[generic.Reference] = set()
+        if "/DSS" in old.root:
+            dss = old.root.raw_get("/DSS")
+            owned = old.collect_dependencies(dss)
+            if isinstance(dss, generic.IndirectObject):
+                owned.add(dss.reference)
+            if freed & owned:  # a DSS object that pages or forms also use is theirs
+                for key in ("/Pages", "/AcroForm"):
+                    if key in old.root:
+                        owned -= old.collect_dependencies(old.root.raw_get(key))
+        for ref in sorted(freed, key=lambda r: (r.idnum, r.generation)):
+            try:
+                unsigned = xrefs.get_introducing_revision(ref) > old.revision
+            except Exception:
+                unsigned = False
+            if ref in owned or unsigned:
+                yield ReferenceUpdate(ref)
 
 
 LENIENT_DIFF_POLICY = StandardDiffPolicy(
