@@ -1,4 +1,5 @@
-"""``python -m signing verify``: text and JSON output, exit status by the worst file."""
+"""``python -m signing verify``: text and JSON output, exit status by the worst file;
+usage errors exit 64, never a verdict."""
 
 from __future__ import annotations
 
@@ -49,7 +50,32 @@ def test_untrusted_file_exits_2(signed: dict[PadesProfile, bytes], write_pdf: Wr
     assert "Traceback" not in result.stderr
 
 
-def test_missing_file_is_a_failure_not_a_crash(tmp_path: Path) -> None:
+def test_missing_file_is_a_usage_error_not_a_verdict(tmp_path: Path) -> None:
     result = _run(str(tmp_path / "missing.pdf"))
-    assert result.returncode == 1
-    assert "cannot read" in result.stdout
+    assert result.returncode == 64
+    assert "cannot read" in result.stderr and "missing.pdf" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_arguments_and_unreadable_trust_are_usage_errors(
+        signed: dict[PadesProfile, bytes], tmp_path: Path, write_pdf: WritePdf) -> None:
+    path = write_pdf(signed[PadesProfile.B_T], "ok.pdf")
+    assert _run(str(path), "--no-such-option").returncode == 64
+    assert _run(str(path), "--timeout", "soon").returncode == 64
+    assert _run(str(path), "--trust", str(tmp_path / "none.crt")).returncode == 64
+    assert _run().returncode == 64  # no file at all
+
+
+def test_text_and_json_carry_the_same_facts_in_both_languages(
+        signed: dict[PadesProfile, bytes], pki: DevPki, write_pdf: WritePdf) -> None:
+    path = write_pdf(signed[PadesProfile.B_LTA], "lta.pdf")
+    root = str(pki.directory / "root-ca.crt")
+    text = _run(str(path), "--trust", root).stdout
+    report = json.loads(_run(str(path), "--trust", root, "--json").stdout)
+    assert report["explanation_vi"] in text and report["explanation_en"] in text
+    assert text.index(report["explanation_vi"]) < text.index(report["explanation_en"])
+    assert report["file_sha256"] in text
+    for sig in report["signatures"]:
+        assert sig["field_name"] in text and sig["sub_filter"] in text
+        assert f"thay đổi sau / later changes: {sig['modification_level']}" in text
+    assert "người ký / signer" in text
