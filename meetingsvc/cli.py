@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -249,6 +251,60 @@ def init_pki_command() -> None:
                   f"SIGNING_PKCS12_PASSWORD = {passphrase!r}\n")
     current_app.config["SIGNING_PKCS12_PASSWORD"] = passphrase
     click.echo(f"development PKI created in {directory}; passphrase stored in {config_file}")
+
+
+@signing_cli.command("renew")
+@click.option("--before", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Renew copies whose protection ends before this date (default: "
+                   "ARCHIVE_RENEW_MARGIN_DAYS from today).")
+def renew_command(before: datetime | None) -> None:
+    """Add validation data and a new archive timestamp to every stored copy that needs it.
+
+    Resumes an interrupted pass; run it from cron (e.g. monthly)."""
+    import time
+
+    from flask import current_app
+
+    from signing import ArchiveRenewer, SigningLibraryError
+
+    from .documents.blobs import blob_store
+    from .issuance.renewal import (
+        RenewalProgress,
+        default_horizon,
+        renew_archive_timestamps,
+        renewal_settings,
+    )
+    from .models_common import utcnow
+
+    config = current_app.config
+    horizon = (before.replace(tzinfo=UTC) if before is not None
+               else default_horizon(config, utcnow()))
+    started = time.monotonic()
+
+    def report(step: RenewalProgress) -> None:
+        rate = step.done / max(time.monotonic() - started, 1e-6)
+        state = f"FAILED: {step.error}" if step.error else step.reason
+        click.echo(f"{step.done}/{step.total} copy #{step.copy_id} {state} "
+                   f"({rate:.1f} copies/s)")
+
+    try:
+        renewer = ArchiveRenewer(renewal_settings(config, current_app.instance_path))
+    except SigningLibraryError as error:
+        raise click.ClickException(str(error)) from error
+    with renewer:
+        outcome = renew_archive_timestamps(db.session, blob_store(config), renewer,
+                                           horizon=horizon, actor=CLI_ACTOR, progress=report)
+    if outcome.resumed:
+        click.echo(f"resumed pass #{outcome.run_id}: {outcome.already_done} copies were "
+                   "renewed before it stopped")
+    click.echo(f"pass #{outcome.run_id} (protection ending before "
+               f"{outcome.horizon.date().isoformat()}): {outcome.checked} stored copies "
+               f"checked, {outcome.renewed} renewed now, {outcome.total} due in the pass, "
+               f"{len(outcome.failures)} failed")
+    for copy_id, reason in outcome.failures:
+        click.echo(f"copy #{copy_id}: {reason}", err=True)
+    if outcome.failures:
+        raise SystemExit(1)
 
 
 @issuance_cli.command("run")

@@ -112,6 +112,9 @@ SIGNING_PROFILE = "B-T"
 TSA_URL: str | None = None
 #: Where the development PKI lives; ``None`` means instance/pki.
 PKI_DIR: str | None = None
+#: ``signing renew`` renews a copy's archive timestamp this many days before its TSA
+#: certificate, its algorithms or (with no archive timestamp yet) the signer's certificate end.
+ARCHIVE_RENEW_MARGIN_DAYS = 365
 
 #: Outgoing mail for reminders (SMTP). ``MAIL_SERVER = None`` disables sending.
 MAIL_SERVER: str | None = None

@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from ..issuance.models import IssuedCopy
+from ..issuance.models import CopyFileVersion, IssuedCopy
 
 #: Copy metadata keys (see ``issuance.services._metadata``).
 TOKEN_KEY = "MeetingsvcToken"  # noqa: S105 - a metadata key, not a secret
@@ -180,7 +180,8 @@ def find_copy(session: Session, data_sha256: str, metadata: dict[str, str],
               data: bytes) -> tuple[IssuedCopy, str] | None:
     """The issued copy a file is, and how it was found; ``None`` if it is none of ours."""
     copy = session.scalar(select(IssuedCopy).where(or_(
-        IssuedCopy.blob_sha256 == data_sha256, IssuedCopy.printed_sha256 == data_sha256)))
+        IssuedCopy.blob_sha256 == data_sha256, IssuedCopy.printed_sha256 == data_sha256,
+        IssuedCopy.id.in_(_copies_with_file_version(data_sha256)))))
     if copy is not None:
         return copy, "exact_bytes"
     token = metadata.get(TOKEN_KEY)
@@ -194,6 +195,22 @@ def find_copy(session: Session, data_sha256: str, metadata: dict[str, str],
         if copy is not None:
             return copy, "raw_bytes"
     return None
+
+
+def _copies_with_file_version(sha256: str) -> Select[tuple[int]]:
+    """Copies one of whose earlier or renewed files (archive renewal) has this hash."""
+    return select(CopyFileVersion.copy_id).where(or_(
+        CopyFileVersion.blob_sha256 == sha256, CopyFileVersion.previous_sha256 == sha256))
+
+
+def stored_file_sha256(session: Session, copy: IssuedCopy, data_sha256: str) -> str | None:
+    """The stored file of ``copy`` to compare an upload with: the very version the upload
+    is (a file from before an archive renewal), else the newest."""
+    if data_sha256 != copy.blob_sha256 and session.scalar(
+            _copies_with_file_version(data_sha256).where(
+                CopyFileVersion.copy_id == copy.id).limit(1)) is not None:
+        return data_sha256
+    return copy.blob_sha256
 
 
 def copy_by_token(session: Session, token: str) -> IssuedCopy | None:

@@ -18,7 +18,7 @@ from ..errors import N_, DomainError
 from ..models_common import utcnow
 from .models import VerificationRecord
 from .services import Actor, record
-from .tracing import CopyTrace, find_copy, trace
+from .tracing import CopyTrace, find_copy, stored_file_sha256, trace
 
 
 class VerificationRefused(DomainError):
@@ -57,7 +57,9 @@ def verify_upload(session: Session, upload: UploadedPdf, trust: TrustSettings,
     if found is not None:
         copy, how = found
         # A paper copy's print file is kept nowhere: only its hash is there to compare.
-        issued = store.path_for(copy.blob_sha256) if copy.blob_sha256 else None
+        # An earlier file of a renewed copy is compared with itself, not the newest.
+        stored = stored_file_sha256(session, copy, report.file_sha256)
+        issued = store.path_for(stored) if stored else None
         traced = trace(copy, how, upload.data, issued)
     now = utcnow()
     document = {

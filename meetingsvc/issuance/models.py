@@ -167,3 +167,55 @@ class IssuedCopy(Base):
     def label(self) -> str:
         """"Bản số 07/55", the way the copy is numbered on paper."""
         return copy_label(self.copy_number, self.copy_total)
+
+
+class RenewalRunStatus(enum.StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+
+
+class ArchiveRenewalRun(Base):
+    """One pass of archive-timestamp renewal over the stored copies.
+
+    A pass is resumed until it completes: a copy renewed in it has a file version
+    naming it, so a killed pass picks up where it stopped and never renews a copy
+    twice. The database holds at most one pass running.
+    """
+
+    __tablename__ = "archive_renewal_run"
+    __table_args__ = (
+        CheckConstraint(one_of("status", RenewalRunStatus), name="status_known"),
+        Index("uq_archive_renewal_run_running", "status", unique=True,
+              sqlite_where=text("status = 'running'"),
+              postgresql_where=text("status = 'running'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Copies whose protection ends before this moment are renewed.
+    horizon: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20), default=RenewalRunStatus.RUNNING.value)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CopyFileVersion(Base):
+    """A new file of an issued copy, made from the one before (an archive-timestamp renewal).
+
+    The copy's ``blob_sha256`` names the newest file; every earlier file stays stored and
+    is traced to the copy through ``previous_sha256``.
+    """
+
+    __tablename__ = "copy_file_version"
+    __table_args__ = (UniqueConstraint("run_id", "copy_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    copy_id: Mapped[int] = mapped_column(ForeignKey("issued_copy.id"), index=True)
+    blob_sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256"), index=True)
+    #: The file this one was made from (the issued file, or an earlier renewal).
+    previous_sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256"), index=True)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Why: a ``signing.renew.RenewalReason`` value (``tsa_certificate``, ``algorithm``...).
+    reason: Mapped[str] = mapped_column(String(30))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("archive_renewal_run.id"))
+
+    copy: Mapped[IssuedCopy] = relationship()
