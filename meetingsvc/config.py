@@ -128,6 +128,12 @@ REMINDER_MIN_INTERVAL_HOURS = 12
 
 #: Largest PDF an auditor may upload for verification, in bytes.
 VERIFY_MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+#: Seconds the signature check of one upload may take in its child process; tracing the
+#: copy after it is linear and one query, so any file is answered within 30 s.
+VERIFY_TIMEOUT_SECONDS = 20
+#: Anonymous RFC 3161 requests to the embedded /tsa allowed per address per minute
+#: (the machine's own workers, on the loopback address, are not counted).
+TSA_REQUESTS_PER_MINUTE = 120
 #: Public QR verification: requests allowed per address per minute.
 PUBLIC_VERIFY_PER_MINUTE = 30
 #: A signed checkpoint of the audit log's head is written every this many new rows.

@@ -10,11 +10,13 @@ token or its exact hash: a copy id alone proves nothing.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, String, any_, bindparam, column, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from ..issuance.models import CopyFileVersion, IssuedCopy
@@ -28,6 +30,8 @@ _RAW_TOKEN = re.compile(rb"/Meetingsvc_MeetingsvcToken\s*(?:\(((?:[^()\\]|\\.){1
 _CONTENTS = re.compile(rb"/Contents\s*<([0-9A-Fa-f\s]{512,})>")
 _BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
 _CHUNK = 64 * 1024
+#: What ``planning.new_token`` makes: URL-safe base64, within the lengths tokens may have.
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 @dataclass(frozen=True)
@@ -112,8 +116,11 @@ def _text(value: bytes) -> str:
 
 
 def raw_tokens(data: bytes) -> list[str]:
-    """Copy tokens written in the file's bytes, in file order (the signed revision first)."""
-    tokens: list[str] = []
+    """Copy tokens written in the file's bytes, in file order (the signed revision first).
+
+    One pass over the bytes and a dict for the order: linear however many look-alikes
+    a hostile file holds. Only strings shaped like a token are kept."""
+    tokens: dict[str, None] = {}
     for match in _RAW_TOKEN.finditer(data):
         literal, hexa = match.groups()
         try:
@@ -122,9 +129,9 @@ def raw_tokens(data: bytes) -> list[str]:
         except ValueError:
             continue
         token = _text(value)
-        if token not in tokens:
-            tokens.append(token)
-    return tokens
+        if _TOKEN_SHAPE.fullmatch(token):
+            tokens.setdefault(token)
+    return list(tokens)
 
 
 def signature_containers(data: bytes) -> set[str]:
@@ -190,11 +197,26 @@ def find_copy(session: Session, data_sha256: str, metadata: dict[str, str],
         if copy is not None and metadata.get(COPY_ID_KEY, str(copy.id)) == str(copy.id):
             return copy, "signed_metadata"
         return None
-    for token in raw_tokens(data):
-        copy = copy_by_token(session, token)
-        if copy is not None:
-            return copy, "raw_bytes"
-    return None
+    tokens = raw_tokens(data)
+    found = copies_by_tokens(session, tokens)
+    first = next((token for token in tokens if token in found), None)
+    return (found[first], "raw_bytes") if first is not None else None
+
+
+def copies_by_tokens(session: Session, tokens: list[str]) -> dict[str, IssuedCopy]:
+    """The made copies among many candidate tokens, in one query whatever their number:
+    the list travels as one JSON (SQLite) or array (PostgreSQL) parameter."""
+    if not tokens:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        wanted = IssuedCopy.verification_token == any_(
+            bindparam("tokens", tokens, type_=ARRAY(String)))
+    else:
+        wanted = IssuedCopy.verification_token.in_(
+            select(column("value")).select_from(func.json_each(json.dumps(tokens))))
+    made = or_(IssuedCopy.blob_sha256.is_not(None), IssuedCopy.printed_sha256.is_not(None))
+    return {c.verification_token: c for c in session.scalars(
+        select(IssuedCopy).where(wanted, made))}
 
 
 def _copies_with_file_version(sha256: str) -> Select[tuple[int]]:

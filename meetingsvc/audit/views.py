@@ -117,10 +117,12 @@ def verify_upload_view() -> ResponseReturnValue:
         upload = read_upload(file.stream, file.filename,
                              int(current_app.config["VERIFY_MAX_UPLOAD_BYTES"]))
     except DomainError as error:
+        file.close()
         if wants_json:
             return jsonify(error=str(error)), 422
         flash_error(error)
         return redirect(url_for(".home"))
+    file.close()  # a large upload is spooled to a temporary file: let it go now
     kept = verify_upload(db.session, upload,
                          trust_settings(current_app.config, current_app.instance_path),
                          blob_store(current_app.config), current_actor())

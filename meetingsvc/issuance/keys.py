@@ -99,7 +99,8 @@ def signer_settings(config: Mapping[str, Any], instance_path: str) -> SignerSett
 def trust_settings(config: Mapping[str, Any], instance_path: str) -> TrustSettings:
     """What the service's own verification trusts: the office's root."""
     roots, intermediates, crls = _validation_material(pki_dir(config, instance_path))
-    return TrustSettings(trust_roots=roots, other_certs=intermediates, crls=crls)
+    return TrustSettings(trust_roots=roots, other_certs=intermediates, crls=crls,
+                         timeout_seconds=float(config.get("VERIFY_TIMEOUT_SECONDS", 20)))
 
 
 def _validation_material(directory: Path) -> tuple[tuple[bytes, ...], tuple[bytes, ...],

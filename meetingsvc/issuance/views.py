@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import ipaddress
 
 from flask import (
     Blueprint,
@@ -22,6 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..access import current_actor, flash_error, roles_required, staff_meeting_or_404
+from ..audit.ratelimit import hit
 from ..audit.services import record
 from ..documents.blobs import blob_store
 from ..documents.models import Document
@@ -220,18 +222,37 @@ def copy_of_or_404(meeting_id: int, copy_id: int) -> IssuedCopy:
 @bp.post("/tsa")
 @csrf.exempt
 def timestamp() -> Response:
-    """RFC 3161 over HTTP, answered with the development TSA key."""
+    """RFC 3161 over HTTP, answered with the development TSA key.
+
+    At most 16 KiB of a request is ever read, chunked or not, and anonymous callers
+    are limited per address (the machine's own workers, on loopback, are not)."""
     if request.mimetype != "application/timestamp-query":
         abort(415)
     if (request.content_length or 0) > MAX_TSA_REQUEST:
+        abort(413)
+    address = request.remote_addr or "unknown"
+    if not _is_loopback(address):
+        decision = hit(db.session, f"tsa:{address}",
+                       int(current_app.config["TSA_REQUESTS_PER_MINUTE"]))
+        if not decision.allowed:
+            return Response("Too many timestamp requests", status=429,
+                            headers={"Retry-After": str(decision.retry_after)})
+    query = request.stream.read(MAX_TSA_REQUEST + 1)
+    if len(query) > MAX_TSA_REQUEST:
         abort(413)
     password = current_app.config.get("SIGNING_PKCS12_PASSWORD")
     if not password:
         abort(503)
     authority = timestamp_authority(pki_dir(current_app.config, current_app.instance_path),
                                     str(password))
-    answer = authority.respond(request.get_data(cache=False)[:MAX_TSA_REQUEST])
-    return Response(answer, mimetype="application/timestamp-reply")
+    return Response(authority.respond(query), mimetype="application/timestamp-reply")
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 @bp.get("/pki/<name>")
