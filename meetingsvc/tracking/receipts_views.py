@@ -35,7 +35,16 @@ from .files import content_disposition, readable_file_name
 from .forms import RemindForm
 from .models import DeliveryEvent, ReminderReason
 from .progress import CopyProgress
-from .reminders import MailSettings, ReminderError, ReminderRequest, remind, smtp_outbox
+from .reminders import (
+    DeliveryOutcome,
+    MailSettings,
+    ReminderError,
+    ReminderRequest,
+    deliver_reminders,
+    plan_reminders,
+    smtp_outbox,
+    undelivered,
+)
 
 bp = Blueprint("receipts", __name__, url_prefix="/meetings/<int:meeting_id>/receipts")
 
@@ -145,15 +154,22 @@ def send_reminders(meeting_id: int) -> Response:
         reason=reason, document_id=document_id,
         min_interval=timedelta(hours=float(current_app.config["REMINDER_MIN_INTERVAL_HOURS"])),
         base_url=current_app.config["PUBLIC_BASE_URL"], sender=settings.sender)
-    try:
-        with smtp_outbox(settings) as outbox:
-            outcome = remind(db.session, matrix, reminder, outbox, current_actor(), utcnow())
-    except ReminderError as error:
-        flash_error(error)
-        return redirect(back)
+    plan = plan_reminders(db.session, matrix, reminder, current_actor(), utcnow())
+    # Committed (with the audit rows) before any mail goes out; earlier reminders that
+    # failed are sent again with these.
+    db.session.commit()
+    outcome = DeliveryOutcome(0, 0)
+    waiting = undelivered(db.session, meeting.id, utcnow())
+    if waiting:
+        try:
+            with smtp_outbox(settings) as outbox:
+                outcome = deliver_reminders(db.session, waiting, outbox, utcnow())
+        except ReminderError as error:
+            flash_error(error)
+            return redirect(back)
     flash(_("Reminders sent: %(sent)s. Reminded recently, skipped: %(recent)s. "
             "Without an e-mail address: %(none)s. Refused by the mail server: %(failed)s.",
-            sent=outcome.sent, recent=outcome.recently_reminded, none=outcome.without_email,
+            sent=outcome.sent, recent=plan.recently_reminded, none=plan.without_email,
             failed=outcome.failed), "success" if outcome.sent else "info")
     return redirect(back)
 

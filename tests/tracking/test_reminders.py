@@ -110,3 +110,63 @@ def test_without_a_mail_server_nothing_is_recorded(app, client, sign_in, session
                            data={"reason": "not_opened"}, follow_redirects=True)
     assert "MAIL_SERVER" in response.get_data(as_text=True)
     assert session.scalars(select(Reminder)).all() == []
+
+
+class FlakyInbox(Inbox):
+    """Refuses (451, try later) the messages to the addresses in ``refuse``."""
+
+    def __init__(self, refuse: set[str]) -> None:
+        super().__init__()
+        self.refuse = refuse
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        if set(envelope.rcpt_tos) & self.refuse:
+            return "451 4.3.0 Try again later"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_failed_send_is_retried_later_and_nothing_is_sent_twice(
+        client, sign_in, session, prepared, issued, make_user, smtp_port):
+    from aiosmtpd.controller import Controller
+
+    for n, user in enumerate(prepared.members):
+        user.email = f"uyvien{n}@tinhuy.invalid"
+    session.commit()
+    unlucky = prepared.members[0].email
+    url = f"/meetings/{prepared.meeting.id}/receipts/remind"
+    form = {"reason": "not_opened"}
+    sign_in(make_user(Role.SECRETARIAT))
+
+    # The mail server is away: the reminders and their audit rows are kept, unsent.
+    page = client.post(url, data=form, follow_redirects=True).get_data(as_text=True)
+    assert "127.0.0.1" in page  # "the mail server cannot be reached"
+    waiting = session.scalars(select(Reminder)).all()
+    assert len(waiting) == 5 and all(r.delivered_at is None for r in waiting)
+    assert len(session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "tracking.reminded")).all()) == 5
+
+    inbox = FlakyInbox(refuse={unlucky})
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        client.post(url, data=form)  # the server is back, but refuses one address for now
+        assert sorted(m["To"] for m in inbox.messages) == sorted(
+            u.email for u in prepared.members[1:])
+        session.expire_all()
+        refused = session.scalars(select(Reminder).where(Reminder.delivered_at.is_(None))).all()
+        assert [r.user_id for r in refused] == [prepared.members[0].id]
+        assert refused[0].attempts == 1 and "451" in refused[0].last_error
+
+        inbox.refuse.clear()
+        page = client.post(url, data=form, follow_redirects=True).get_data(as_text=True)
+        assert "Đã gửi nhắc nhở: 1." in page or "Reminders sent: 1." in page
+        client.post(url, data=form)  # and again: nothing is left to send
+    finally:
+        controller.stop()
+    received = sorted(m["To"] for m in inbox.messages)
+    assert received == sorted(u.email for u in prepared.members)  # each exactly once
+    ids = {m["Message-ID"] for m in inbox.messages}
+    session.expire_all()
+    assert ids == {r.message_id for r in session.scalars(select(Reminder))}
+    assert len(session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "tracking.reminded")).all()) == 5
