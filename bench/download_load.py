@@ -12,10 +12,13 @@ workers × 4 threads) on a free port of 127.0.0.1 with that instance. Every
 delegate signs in (its own cookie jar), then all of them ask for their packet
 PDF at the same moment; each response is read to the end and checked against
 its ``Content-Length``. Afterwards the database must hold exactly one
-``downloaded`` event per packet, and as many audit entries. Everything is
-bounded: one request each, ``--timeout`` seconds in all, only 127.0.0.1.
+``downloaded`` event per packet, and as many audit entries, and the audit
+chain, appended to by every sign-in and download at once, must verify intact.
+Everything is bounded: one request each, ``--timeout`` seconds in all, only
+127.0.0.1.
 
-The last line is ``requests=<n> errors=<e> p50_ms=<a> p99_ms=<b>``.
+The last lines are ``requests=<n> errors=<e> p50_ms=<a> p99_ms=<b>``, then
+``audit chain: intact (<rows> rows)`` or ``audit chain: BROKEN at row <id> (<why>)``.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from meetingsvc import create_app  # noqa: E402
 from meetingsvc.audit.models import AuditEvent  # noqa: E402
-from meetingsvc.audit.services import Actor  # noqa: E402
+from meetingsvc.audit.services import Actor, verify_chain  # noqa: E402
 from meetingsvc.extensions import Base, db  # noqa: E402
 from meetingsvc.issuance.models import IssuanceJob, IssuedCopy  # noqa: E402
 from meetingsvc.issuance.planning import start_issuance  # noqa: E402
@@ -186,6 +189,16 @@ def check_events(settings: dict[str, object], meeting_id: int) -> tuple[int, int
     return once, events or 0, audited or 0
 
 
+def chain_verdict(settings: dict[str, object]) -> tuple[bool, str]:
+    """Whether the audit chain holds after the load, and the line that says so."""
+    app = create_app(settings)
+    with app.app_context():
+        report = verify_chain(db.session)
+    if report.intact:
+        return True, f"audit chain: intact ({report.rows_checked} rows)"
+    return False, f"audit chain: BROKEN at row {report.first_broken_id} ({report.reason})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--delegates", type=int, default=200)
@@ -219,8 +232,12 @@ def main() -> None:
         errors.append("download events not recorded exactly once")
     print(f"latency: p50 {percentile(latencies, 0.5):.0f} ms, p99 {percentile(latencies, 0.99):.0f}"
           f" ms, max {max(latencies):.0f} ms")
+    intact, verdict = chain_verdict(settings)
+    if not intact:
+        errors.append(verdict)
     print(f"requests={len(results)} errors={len(errors)} p50_ms={percentile(latencies, 0.5):.0f} "
           f"p99_ms={percentile(latencies, 0.99):.0f}")
+    print(verdict)
 
 
 if __name__ == "__main__":
