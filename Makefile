@@ -74,6 +74,11 @@ instance: venv
 	@$(PY) -m flask --app meetingsvc init
 	@$(PY) -m flask --app meetingsvc signing init-pki
 
+# Timing checks: the tests marked perf, which make test leaves out; figures in BENCHMARKS.md
+# come from the scripts in bench/.
+bench: dev-venv test-debs translations static-vendor
+	$(PY) -m pytest -m perf $(PYTEST_ARGS)
+
 lint: dev-venv
 	$(VENV)/bin/ruff check meetingsvc signing tests bench
 	$(VENV)/bin/mypy

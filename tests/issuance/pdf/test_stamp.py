@@ -183,6 +183,7 @@ def test_per_copy_work_loads_no_font_and_parses_no_page(
         assert f"Bản số {number:02d}/55" in pdftotext(copy, 2)
 
 
+@pytest.mark.perf
 def test_stamping_a_copy_is_fast(prepared: PreparedDocument) -> None:
     personalise(prepared, make_stamp(1))
     count = 20
