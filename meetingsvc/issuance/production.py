@@ -18,7 +18,6 @@ from signing.pool import current_signer, init_signer
 
 from ..documents.blobs import BlobStore
 from .pdf import (
-    CopyStamp,
     PacketDocument,
     PacketInfo,
     PacketItem,
@@ -94,7 +93,7 @@ def produce_unit(spec: UnitSpec) -> UnitResult:
     packet_parts: list[tuple[ItemCopySpec, bytes]] = []
     for item in spec.items:
         try:
-            personalised = personalise(state.prepared(item.source_sha256), _copy_stamp(item))
+            personalised = personalise(state.prepared(item.source_sha256), item.stamp)
             if item.in_packet:
                 packet_parts.append((item, personalised))
             if item.sign:
@@ -121,19 +120,11 @@ def make_print_file(config: WorkerConfig, item: ItemCopySpec) -> bytes:
     store = BlobStore(Path(config.blob_dir))
     prepared = prepare_document(store.path_for(item.source_sha256).read_bytes(),
                                 font_dir=Path(config.font_dir))
-    personalised = personalise(prepared, _copy_stamp(item))
+    personalised = personalise(prepared, item.stamp)
     with DocumentSigner(config.signer) as signer:
         return signer.sign(personalised, SignRequest(qr_url=item.qr_url,
                                                      metadata=dict(item.metadata),
                                                      label=item.symbol))
-
-
-def _copy_stamp(item: ItemCopySpec) -> CopyStamp:
-    stamp = item.stamp
-    return CopyStamp(confidentiality_mark=stamp.confidentiality_mark,
-                     meeting_line=stamp.meeting_line, copy_number=stamp.copy_number,
-                     copy_total=stamp.copy_total, delegate_name=stamp.delegate_name,
-                     copy_id=stamp.copy_ref)
 
 
 def _sign_and_store(state: _WorkerState, copy_id: int, pdf: bytes, qr_url: str,

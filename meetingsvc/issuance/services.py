@@ -33,8 +33,8 @@ from .models import (
     JobStatus,
     UnitStatus,
 )
-from .pdf import meeting_line
-from .units import ItemCopySpec, ListedDocument, PacketSpec, Stamp, UnitResult, UnitSpec
+from .pdf import CopyStamp, meeting_line
+from .units import ItemCopySpec, ListedDocument, PacketSpec, UnitResult, UnitSpec
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor(username="issuance")
@@ -148,9 +148,9 @@ def _item_spec(copy: IssuedCopy, meeting: Meeting, links: LinkSettings, *,
     mark = Confidentiality(document.confidentiality).label_vi
     return ItemCopySpec(
         copy_id=copy.id, source_sha256=version.blob_sha256,
-        stamp=Stamp(confidentiality_mark=mark, meeting_line=copy_meeting_line(meeting),
-                    copy_number=copy.copy_number, copy_total=copy.copy_total,
-                    delegate_name=copy.user.full_name, copy_ref=f"#{copy.id}"),
+        stamp=CopyStamp(confidentiality_mark=mark, meeting_line=copy_meeting_line(meeting),
+                        copy_number=copy.copy_number, copy_total=copy.copy_total,
+                        delegate_name=copy.user.full_name, copy_id=f"#{copy.id}"),
         qr_url=_verify_url(links, copy), metadata=_metadata(copy, document.symbol),
         agenda_position=item.position if item else 10_000,
         agenda_title=item.title if item else document.title,

@@ -11,17 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-
-@dataclass(frozen=True)
-class Stamp:
-    """The personalisation printed on every page of a copy."""
-
-    confidentiality_mark: str
-    meeting_line: str
-    copy_number: int
-    copy_total: int
-    delegate_name: str
-    copy_ref: str
+from .pdf import CopyStamp
 
 
 @dataclass(frozen=True)
@@ -30,7 +20,7 @@ class ItemCopySpec:
 
     copy_id: int
     source_sha256: str
-    stamp: Stamp
+    stamp: CopyStamp
     qr_url: str
     metadata: Mapping[str, str]
     agenda_position: int
