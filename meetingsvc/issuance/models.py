@@ -13,7 +13,7 @@ from ..documents.models import DocumentVersion
 from ..extensions import Base
 from ..meetings.models import Meeting
 from ..models_common import UTCDateTime, one_of, utcnow
-from .pdf import copy_label
+from .numbering import copy_label
 
 
 class JobStatus(enum.StrEnum):

@@ -35,6 +35,7 @@ import pikepdf
 from signing.font import StampFont, load_stamp_font
 
 from ...documents.sanitize import remove_active_content
+from ..numbering import copy_label
 from .fonts import BOLD_CHARSET, TEXT_CHARSET, embed_font
 from .frames import PageFrame, page_frame
 
@@ -61,12 +62,6 @@ _GREY = b"0.3"
 
 class UnsuitableDocument(ValueError):
     """The source PDF cannot be personalised (encrypted, signed, no pages)."""
-
-
-def copy_label(copy_number: int, copy_total: int) -> str:
-    """ "Bản số 07/55": the number is zero-padded to the width of the total (at least 2)."""
-    width = max(2, len(str(copy_total)))
-    return f"Bản số {copy_number:0{width}d}/{copy_total:0{width}d}"
 
 
 @dataclass(frozen=True)
