@@ -13,6 +13,7 @@ from celery import signals
 from flask import Flask, current_app, has_app_context
 
 from .extensions import celery_app, db
+from .issuance import production, runner
 
 log = logging.getLogger(__name__)
 celery = celery_app
@@ -31,11 +32,9 @@ def flask_app() -> Flask:
     return _flask_app
 
 
-@celery.task(name="meetingsvc.issue_unit", acks_late=True, reject_on_worker_lost=True)
+@celery.task(name=runner.ISSUE_UNIT_TASK, acks_late=True, reject_on_worker_lost=True)
 def issue_unit(unit_id: int) -> str:
     """Claim one unit, make its files, record them. A unit already taken is skipped."""
-    from .issuance import production, runner
-
     app = flask_app()
     with app.app_context():
         try:
@@ -52,7 +51,7 @@ def issue_unit(unit_id: int) -> str:
                 result, error = None, f"{type(exc).__name__}: {exc}"
             runner.record(app, spec, result, error)
             if result is None or not result.complete:
-                enqueue_claimable_units()
+                runner.enqueue_claimable_units(app)
             return "done"
         finally:
             db.session.remove()
@@ -60,18 +59,7 @@ def issue_unit(unit_id: int) -> str:
 
 def enqueue_claimable_units() -> int:
     """Send a task for every unit that is pending or whose lease ran out."""
-    from .issuance.services import claimable_unit_ids
-
-    app = flask_app()
-    with app.app_context():
-        session = db.new_session()  # never the caller's request session
-        try:
-            ids = claimable_unit_ids(session)
-        finally:
-            session.close()
-    for unit_id in ids:
-        issue_unit.delay(unit_id)
-    return len(ids)
+    return runner.enqueue_claimable_units(flask_app())
 
 
 @signals.worker_process_init.connect

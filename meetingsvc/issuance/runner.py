@@ -1,4 +1,4 @@
-"""Driving issuance: the embedded worker pool, and the Celery tasks when a broker is set.
+"""Driving issuance: the embedded worker pool, or Celery tasks when a broker is set.
 
 Both drivers do the same three steps per unit, each in its own transaction:
 claim it (a lease), make its files in a worker process, record the result.
@@ -22,7 +22,7 @@ from flask import Flask
 from signing import WorkerPool
 from signing.pool import default_processes
 
-from ..extensions import db
+from ..extensions import celery_app, db
 from .keys import signer_settings
 from .models import IssuanceUnit
 from .services import (
@@ -40,6 +40,10 @@ if TYPE_CHECKING:
     from .production import WorkerConfig
 
 log = logging.getLogger(__name__)
+
+#: The Celery task that makes one unit (``meetingsvc.jobs.issue_unit``). It is sent by
+#: name, so the runner does not depend on the module that defines the Celery driver.
+ISSUE_UNIT_TASK = "meetingsvc.issue_unit"
 
 
 def worker_name() -> str:
@@ -184,12 +188,23 @@ class EmbeddedRunner:
 def start_runner(app: Flask) -> None:
     """Wake whatever runs issuance: enqueue Celery tasks, or the embedded pool."""
     if app.config.get("CELERY_BROKER_URL"):
-        from ..jobs import enqueue_claimable_units
-
-        enqueue_claimable_units()
+        enqueue_claimable_units(app)
         return
     runner: EmbeddedRunner = app.extensions.setdefault("issuance_runner", EmbeddedRunner(app))
     runner.wake()
+
+
+def enqueue_claimable_units(app: Flask) -> int:
+    """Send a Celery task for every unit that is pending or whose lease ran out."""
+    with app.app_context():
+        session = db.new_session()  # never the caller's request session
+        try:
+            ids = claimable_unit_ids(session)
+        finally:
+            session.close()
+    for unit_id in ids:
+        celery_app.send_task(ISSUE_UNIT_TASK, args=(unit_id,))
+    return len(ids)
 
 
 def resume_unfinished(app: Flask) -> None:
