@@ -82,6 +82,7 @@ bench: dev-venv test-debs translations static-vendor
 lint: dev-venv
 	$(VENV)/bin/ruff check meetingsvc signing tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
