@@ -11,8 +11,9 @@ Identity-H encoding over a CIDFontType2 with an Identity CID-to-GID map, so
 content streams show glyph ids directly; the ToUnicode map keeps the text
 extractable and searchable).
 
-This module knows no PDF writer: :mod:`signing.stamp` embeds a
-:class:`StampFont` with pyHanko, ``meetingsvc.issuance.pdf.fonts`` with pikepdf.
+This module knows no PDF library: :func:`write_font` describes a font's objects
+once, and :mod:`signing.stamp` writes them with pyHanko,
+``meetingsvc.issuance.pdf.fonts`` with pikepdf.
 
 Vietnamese needs no shaping in precomposed (NFC) form: every letter with its
 tone mark is a single code point with its own glyph in fonts such as DejaVu.
@@ -25,13 +26,18 @@ import hashlib
 import io
 import unicodedata
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from fontTools import subset, ttLib
 
-__all__ = ["FALLBACK", "StampFont", "VIETNAMESE_CHARSET", "load_stamp_font"]
+__all__ = [
+    "FALLBACK", "PdfName", "StampFont", "VIETNAMESE_CHARSET", "load_stamp_font", "write_font",
+]
+
+_Ref = TypeVar("_Ref")
 
 VIETNAMESE_CHARSET = frozenset(
     chr(c) for c in [
@@ -106,6 +112,56 @@ class StampFont:
         extents = [self.extents[ch] for ch in text] or [(0, 0)]
         return (min(low for low, _ in extents) * size / 1000,
                 max(high for _, high in extents) * size / 1000)
+
+
+class PdfName(str):
+    """A PDF name such as ``/Identity-H``, as opposed to a text string."""
+
+    __slots__ = ()
+
+
+def write_font(font: StampFont, add: Callable[[dict[str, object], bytes | None], _Ref]) -> _Ref:
+    """Write ``font`` into a PDF through ``add`` and return ``add``'s reference to its Type0 font.
+
+    The one description of how a :class:`StampFont` is embedded, for any PDF library:
+    ``add(entries, data)`` writes one indirect object and returns a reference to it, a
+    stream whose (already compressed) content is ``data``, or a dictionary if ``data``
+    is None. Entry values are ints, text strings, :class:`PdfName` s, lists, dicts (direct
+    dictionaries) and references ``add`` returned.
+    """
+    flate = PdfName("/FlateDecode")
+    base_font = PdfName("/" + font.ps_name)
+    program = add({"/Length1": font.program_length, "/Filter": flate}, font.program)
+    descriptor = add({
+        "/Type": PdfName("/FontDescriptor"),
+        "/FontName": base_font,
+        "/Flags": 32,  # nonsymbolic
+        "/FontBBox": list(font.bbox),
+        "/ItalicAngle": 0,
+        "/Ascent": font.ascent,
+        "/Descent": font.descent,
+        "/CapHeight": font.cap_height,
+        "/StemV": 80,
+        "/FontFile2": program,
+    }, None)
+    cid_font = add({
+        "/Type": PdfName("/Font"),
+        "/Subtype": PdfName("/CIDFontType2"),
+        "/BaseFont": base_font,
+        "/CIDSystemInfo": {"/Registry": "Adobe", "/Ordering": "Identity", "/Supplement": 0},
+        "/FontDescriptor": descriptor,
+        "/CIDToGIDMap": PdfName("/Identity"),
+        "/W": [0, list(font.cid_widths)],
+    }, None)
+    to_unicode = add({"/Filter": flate}, font.to_unicode)
+    return add({
+        "/Type": PdfName("/Font"),
+        "/Subtype": PdfName("/Type0"),
+        "/BaseFont": base_font,
+        "/Encoding": PdfName("/Identity-H"),
+        "/DescendantFonts": [cid_font],
+        "/ToUnicode": to_unicode,
+    }, None)
 
 
 def load_stamp_font(path: Path | str, charset: Iterable[str] = VIETNAMESE_CHARSET

@@ -4,7 +4,7 @@
 
 :class:`OfficeStampStyle` is a pyHanko stamp style (so pyHanko places it as the
 signature widget's appearance), drawn with our own cheap primitives: the text
-uses the once-per-process font subset of :mod:`signing.font` (embedded here with
+uses the once-per-process font subset of :mod:`signing.font` (written here with
 pyHanko's generic objects, :func:`embed_font`), the QR code is drawn as filled
 rectangles from ``qrcode``'s module matrix. Layout: the QR code fills the box's
 height on the left; three lines of text to its right, shrunk to fit.
@@ -24,7 +24,7 @@ from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.stamp.base import BaseStamp, BaseStampStyle
 
-from .font import StampFont, load_stamp_font
+from .font import PdfName, StampFont, load_stamp_font, write_font
 from .settings import DEFAULT_FONT, StampSettings
 
 __all__ = ["OfficeStampStyle", "embed_font", "stamp_box", "stamp_lines", "qr_matrix"]
@@ -125,47 +125,31 @@ class OfficeStamp(BaseStamp):
 
 def embed_font(writer: BasePdfFileWriter, font: StampFont) -> generic.IndirectObject:
     """Write ``font``'s objects into ``writer``; return the Type0 font reference."""
-    def number(value: int) -> generic.NumberObject:
-        return generic.NumberObject(value)
+    def add(entries: dict[str, object], data: bytes | None) -> generic.IndirectObject:
+        dictionary = {pdf_name(key): _pdf_object(value) for key, value in entries.items()}
+        if data is None:
+            return writer.add_object(generic.DictionaryObject(dictionary))
+        return writer.add_object(generic.StreamObject(dictionary, encoded_data=data))
 
-    program = generic.StreamObject({pdf_name("/Length1"): number(font.program_length),
-                                    pdf_name("/Filter"): pdf_name("/FlateDecode")},
-                                   encoded_data=font.program)
-    descriptor = generic.DictionaryObject({
-        pdf_name("/Type"): pdf_name("/FontDescriptor"),
-        pdf_name("/FontName"): pdf_name("/" + font.ps_name),
-        pdf_name("/Flags"): number(32),  # nonsymbolic
-        pdf_name("/FontBBox"): generic.ArrayObject(number(v) for v in font.bbox),
-        pdf_name("/ItalicAngle"): number(0),
-        pdf_name("/Ascent"): number(font.ascent),
-        pdf_name("/Descent"): number(font.descent),
-        pdf_name("/CapHeight"): number(font.cap_height),
-        pdf_name("/StemV"): number(80),
-        pdf_name("/FontFile2"): writer.add_object(program),
-    })
-    cid_font = generic.DictionaryObject({
-        pdf_name("/Type"): pdf_name("/Font"),
-        pdf_name("/Subtype"): pdf_name("/CIDFontType2"),
-        pdf_name("/BaseFont"): pdf_name("/" + font.ps_name),
-        pdf_name("/CIDSystemInfo"): generic.DictionaryObject({
-            pdf_name("/Registry"): generic.TextStringObject("Adobe"),
-            pdf_name("/Ordering"): generic.TextStringObject("Identity"),
-            pdf_name("/Supplement"): number(0)}),
-        pdf_name("/FontDescriptor"): writer.add_object(descriptor),
-        pdf_name("/CIDToGIDMap"): pdf_name("/Identity"),
-        pdf_name("/W"): generic.ArrayObject(
-            [number(0), generic.ArrayObject(number(w) for w in font.cid_widths)]),
-    })
-    to_unicode = generic.StreamObject({pdf_name("/Filter"): pdf_name("/FlateDecode")},
-                                      encoded_data=font.to_unicode)
-    return writer.add_object(generic.DictionaryObject({
-        pdf_name("/Type"): pdf_name("/Font"),
-        pdf_name("/Subtype"): pdf_name("/Type0"),
-        pdf_name("/BaseFont"): pdf_name("/" + font.ps_name),
-        pdf_name("/Encoding"): pdf_name("/Identity-H"),
-        pdf_name("/DescendantFonts"): generic.ArrayObject([writer.add_object(cid_font)]),
-        pdf_name("/ToUnicode"): writer.add_object(to_unicode),
-    }))
+    return write_font(font, add)
+
+
+def _pdf_object(value: object) -> generic.PdfObject:
+    """A value of :func:`signing.font.write_font`'s entries as a pyHanko object."""
+    if isinstance(value, PdfName):
+        return pdf_name(value)
+    if isinstance(value, str):
+        return generic.TextStringObject(value)
+    if isinstance(value, int):
+        return generic.NumberObject(value)
+    if isinstance(value, list):
+        return generic.ArrayObject(_pdf_object(item) for item in value)
+    if isinstance(value, dict):
+        return generic.DictionaryObject(
+            {pdf_name(key): _pdf_object(item) for key, item in value.items()})
+    if isinstance(value, generic.PdfObject):
+        return value
+    raise TypeError(f"no PDF object for {value!r}")
 
 
 def stamp_box(settings: StampSettings, page_width: float, page_height: float

@@ -2,8 +2,8 @@
 
 Subsetting, widths, glyph ids and the ToUnicode map are :mod:`signing.font`'s
 (the same once-per-process subsets the visible signature uses); this module
-only chooses the character sets and writes a subset's objects into a pikepdf
-document.
+only chooses the character sets and writes a subset's objects
+(:func:`signing.font.write_font`) into a pikepdf document.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import unicodedata
 
 import pikepdf
 
-from signing.font import VIETNAMESE_CHARSET, StampFont
+from signing.font import VIETNAMESE_CHARSET, PdfName, StampFont, write_font
 
 __all__ = ["BOLD_CHARSET", "TEXT_CHARSET", "embed_font"]
 
@@ -37,41 +37,23 @@ rule; a small set keeps its weight in every copy down."""
 
 def embed_font(pdf: pikepdf.Pdf, font: StampFont) -> pikepdf.Object:
     """Add ``font``'s objects to ``pdf``; return the indirect Type0 font."""
-    program = pikepdf.Stream(pdf, font.program)
-    program.stream_dict.Filter = pikepdf.Name.FlateDecode
-    program.stream_dict.Length1 = font.program_length
-    descriptor = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.FontDescriptor,
-        FontName=pikepdf.Name("/" + font.ps_name),
-        Flags=32,  # nonsymbolic
-        FontBBox=pikepdf.Array(font.bbox),
-        ItalicAngle=0,
-        Ascent=font.ascent,
-        Descent=font.descent,
-        CapHeight=font.cap_height,
-        StemV=80,
-        FontFile2=pdf.make_indirect(program),
-    ))
-    cid_font = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Font,
-        Subtype=pikepdf.Name.CIDFontType2,
-        BaseFont=pikepdf.Name("/" + font.ps_name),
-        CIDSystemInfo=pikepdf.Dictionary(
-            Registry=pikepdf.String("Adobe"),
-            Ordering=pikepdf.String("Identity"),
-            Supplement=0,
-        ),
-        FontDescriptor=descriptor,
-        CIDToGIDMap=pikepdf.Name.Identity,
-        W=pikepdf.Array([0, pikepdf.Array(font.cid_widths)]),
-    ))
-    to_unicode = pikepdf.Stream(pdf, font.to_unicode)
-    to_unicode.stream_dict.Filter = pikepdf.Name.FlateDecode
-    return pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Font,
-        Subtype=pikepdf.Name.Type0,
-        BaseFont=pikepdf.Name("/" + font.ps_name),
-        Encoding=pikepdf.Name("/Identity-H"),
-        DescendantFonts=pikepdf.Array([cid_font]),
-        ToUnicode=pdf.make_indirect(to_unicode),
-    ))
+    def add(entries: dict[str, object], data: bytes | None) -> pikepdf.Object:
+        dictionary = pikepdf.Dictionary({key: _pdf_object(value) for key, value in entries.items()})
+        if data is None:
+            return pdf.make_indirect(dictionary)
+        return pdf.make_indirect(pikepdf.Stream(pdf, data, dictionary))
+
+    return write_font(font, add)
+
+
+def _pdf_object(value: object) -> object:
+    """A value of :func:`signing.font.write_font`'s entries as a pikepdf object."""
+    if isinstance(value, PdfName):
+        return pikepdf.Name(value)
+    if isinstance(value, str):
+        return pikepdf.String(value)
+    if isinstance(value, list):
+        return pikepdf.Array([_pdf_object(item) for item in value])
+    if isinstance(value, dict):
+        return pikepdf.Dictionary({key: _pdf_object(item) for key, item in value.items()})
+    return value  # a number, or an object already added
