@@ -1,4 +1,9 @@
-"""Imports every feature's models, so the metadata is complete for Alembic and tests."""
+"""Imports every feature's models module, so the metadata holds every table.
+
+``create_app`` and Alembic import this module for that; the names below are the
+models most code needs, not all of them (``RecoveryCode``, ``Reminder``, … are in
+their feature's ``models.py``).
+"""
 
 from .accounts.models import Body, Membership, Role, SignInThrottle, User
 from .audit.models import AuditEvent

@@ -13,18 +13,24 @@ Two layers, so that issuance can run its own per-copy function in the workers:
   (that process's signer) and :func:`sign_job` (the per-item function for plain
   signing) — plus :class:`SigningService`, which puts them together.
 
-Issuance reuses the pool like this (``personalise`` being its own code)::
+Issuance reuses the pool like this (``meetingsvc.issuance.production``, in
+outline; stamping and storing are its own code)::
 
-    def init_issuance_worker(settings: SignerSettings) -> None:
-        init_signer(settings)
+    def init_worker(config: WorkerConfig) -> None:  # module-level, so picklable
+        init_signer(config.signer)
+        ...  # and open the blob store, once per process
 
-    def issue_copy(job: CopyJob) -> bytes:          # module-level, so picklable
-        pdf = personalise(job)
-        return current_signer().sign(pdf, job.sign_request)
+    def produce_unit(spec: UnitSpec) -> UnitResult:
+        for item in spec.items:
+            pdf = personalise(prepared(item.source_sha256), item.stamp)
+            signed = current_signer().sign(pdf, SignRequest(qr_url=item.qr_url))
+            ...  # store it
+        return UnitResult(...)
 
-    with WorkerPool(init_issuance_worker, (settings,)) as pool:
-        for result in pool.imap(issue_copy, jobs):
-            ...  # result.ok, result.value / result.error
+    with WorkerPool(init_worker, (config,),
+                    preload=["meetingsvc.issuance.production"]) as pool:
+        for outcome in pool.imap(produce_unit, specs):
+            ...  # outcome.index; outcome.ok, outcome.value / outcome.error
 
 Functions and initializers must be importable module-level callables (the
 workers are started with ``forkserver``, safe in a multi-threaded web process).
