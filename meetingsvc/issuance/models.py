@@ -107,8 +107,9 @@ class IssuedCopy(Base):
     """A numbered copy of a document (or a packet) issued to one delegate.
 
     ``series`` names the numbering a copy belongs to: ``version:<id>`` for the
-    copies of one document version, ``packet:<meeting id>`` for packets. The
-    database holds each series' numbers unique and gives a delegate one copy
+    copies of one document version, ``packet:<meeting id>:<job id>`` for the packets
+    of one issuing job (each job, a packet rebuild too, numbers its packets from 1).
+    The database holds each series' numbers unique and gives a delegate one copy
     per series that is not recalled, so a retried job can never number or issue a
     copy twice; after a recall and an explicit re-release, a new copy gets the next number.
     """
