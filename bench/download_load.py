@@ -74,7 +74,7 @@ def prepare(instance: Path, delegates: int, documents: int) -> tuple[dict[str, o
             "SECRET_KEY": "bench-download-" + "x" * 40, "INSTANCE_PATH": str(instance),
             "DATABASE_URL": f"sqlite:///{instance / 'bench.sqlite3'}",
             "BLOB_DIR": str(instance / "blobs"), "PKI_DIR": str(instance / "pki"),
-            "SIGNING_PKCS12_PASSWORD": PKI_PASSPHRASE.decode(), "TSA_URL": tsa.url,
+            "DEV_PKI_PASSPHRASE": PKI_PASSPHRASE.decode(), "TSA_URL": tsa.url,
             "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 1024,
         }
         app = create_app(settings | {"ISSUANCE_POLICY": POLICY})

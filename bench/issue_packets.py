@@ -168,7 +168,7 @@ def run_celery(app, job_id: int) -> None:
     from meetingsvc.jobs import enqueue_claimable_units
 
     env = os.environ | {f"MEETINGSVC_{key}": str(app.config[key]) for key in (
-        "SECRET_KEY", "DATABASE_URL", "BLOB_DIR", "PKI_DIR", "SIGNING_PKCS12_PASSWORD",
+        "SECRET_KEY", "DATABASE_URL", "BLOB_DIR", "PKI_DIR", "DEV_PKI_PASSPHRASE",
         "TSA_URL", "CELERY_BROKER_URL")} | {"MEETINGSVC_INSTANCE_PATH": app.instance_path}
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "meetingsvc.jobs", "worker", "--concurrency",
@@ -204,7 +204,7 @@ def main() -> None:
         config = {
             "SECRET_KEY": "bench-" + "x" * 40, "INSTANCE_PATH": str(instance),
             "DATABASE_URL": args.database or f"sqlite:///{instance / 'bench.sqlite3'}",
-            "PKI_DIR": str(instance / "pki"), "SIGNING_PKCS12_PASSWORD": PASSPHRASE.decode(),
+            "PKI_DIR": str(instance / "pki"), "DEV_PKI_PASSPHRASE": PASSPHRASE.decode(),
             "TSA_URL": tsa.url, "ISSUANCE_POLICY": POLICY,
             "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 1024,
         }

@@ -68,19 +68,15 @@ def _instance_path(test_config: Mapping[str, Any] | None) -> str:
 
 
 def configure_settings(app: Flask, test_config: Mapping[str, Any] | None) -> None:
-    app.config.from_object(default_config)
+    app.config.from_mapping(default_config.defaults())
     app.config.from_pyfile("config.py", silent=True)
-    app.config.from_mapping(default_config.from_environment())
+    try:
+        app.config.from_mapping(default_config.from_environment())
+    except default_config.SettingError as error:
+        raise ConfigurationError(str(error)) from None
     if test_config:
         app.config.from_mapping(test_config)
-    secret = app.config.get("SECRET_KEY")
-    if not isinstance(secret, str) or len(secret) < default_config.MIN_SECRET_KEY_LENGTH:
-        raise ConfigurationError(
-            "SECRET_KEY is missing or shorter than "
-            f"{default_config.MIN_SECRET_KEY_LENGTH} characters: set it in "
-            f"{Path(app.instance_path) / 'config.py'} or MEETINGSVC_SECRET_KEY "
-            "(`make run` writes a random one on first start)"
-        )
+    _refuse_a_weak_secret_key(app)
     largest_file = max(int(app.config["MAX_UPLOAD_BYTES"]),
                        int(app.config["VERIFY_MAX_UPLOAD_BYTES"]))
     app.config["MAX_CONTENT_LENGTH"] = largest_file + 1024 * 1024  # room for the form
@@ -90,6 +86,36 @@ def configure_settings(app: Flask, test_config: Mapping[str, Any] | None) -> Non
         app.config["TSA_URL"] = app.config["PUBLIC_BASE_URL"].rstrip("/") + "/tsa"
     if not app.config.get("BLOB_DIR"):
         app.config["BLOB_DIR"] = str(Path(app.instance_path) / "blobs")
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["OFFICE_TIMEZONE"]
+    _read_an_old_dev_pki_passphrase(app)
+
+
+def _refuse_a_weak_secret_key(app: Flask) -> None:
+    """A missing, short or published (the example file's) key would let anyone forge sessions."""
+    secret = app.config.get("SECRET_KEY")
+    where = (f"set it in {Path(app.instance_path) / 'config.py'} or MEETINGSVC_SECRET_KEY "
+             "(`make run` writes a random one on first start)")
+    if not isinstance(secret, str) or len(secret) < default_config.MIN_SECRET_KEY_LENGTH:
+        raise ConfigurationError(
+            "SECRET_KEY is missing or shorter than "
+            f"{default_config.MIN_SECRET_KEY_LENGTH} characters: {where}")
+    if secret == default_config.EXAMPLE_SECRET_KEY:
+        raise ConfigurationError(
+            "SECRET_KEY is the placeholder from config.example.py, which anyone can read: "
+            f"{where}, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+
+
+def _read_an_old_dev_pki_passphrase(app: Flask) -> None:
+    """An instance made before DEV_PKI_PASSPHRASE stored the development PKI's passphrase
+    as SIGNING_PKCS12_PASSWORD; without a PKCS#12 file of its own that is what it means."""
+    config = app.config
+    if (not config.get("DEV_PKI_PASSPHRASE") and not config.get("SIGNING_PKCS12_PATH")
+            and config.get("SIGNING_PKCS12_PASSWORD")):
+        config["DEV_PKI_PASSPHRASE"] = config["SIGNING_PKCS12_PASSWORD"]
+        config["SIGNING_PKCS12_PASSWORD"] = None
+        logging.getLogger(__name__).warning(
+            "SIGNING_PKCS12_PASSWORD is read as DEV_PKI_PASSPHRASE (no SIGNING_PKCS12_PATH "
+            "is set); rename it in %s", Path(app.instance_path) / "config.py")
 
 
 def configure_logging(app: Flask) -> None:

@@ -248,8 +248,8 @@ def init_pki_command() -> None:
     config_file = Path(current_app.instance_path) / "config.py"
     with config_file.open("a", encoding="utf-8") as out:
         out.write("\n# Passphrase of the development PKI's keys (flask signing init-pki).\n"
-                  f"SIGNING_PKCS12_PASSWORD = {passphrase!r}\n")
-    current_app.config["SIGNING_PKCS12_PASSWORD"] = passphrase
+                  f"DEV_PKI_PASSPHRASE = {passphrase!r}\n")
+    current_app.config["DEV_PKI_PASSPHRASE"] = passphrase
     click.echo(f"development PKI created in {directory}; passphrase stored in {config_file}")
 
 

@@ -1,147 +1,246 @@
-"""Configuration defaults.
+"""Every setting the service reads, declared once with its type, default and meaning.
 
 Layers, later wins: these defaults, ``instance/config.py``, ``MEETINGSVC_*``
-environment variables, then the mapping given to ``create_app`` (tests).
+environment variables (converted by the declared type), then the mapping given
+to ``create_app`` (tests).
 """
 
 from __future__ import annotations
 
+import difflib
+import json
+import logging
 import os
-from collections.abc import Mapping
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-#: Database URL; ``None`` means the SQLite file in the instance folder.
-DATABASE_URL: str | None = None
-#: Must be set in instance/config.py or MEETINGSVC_SECRET_KEY; at least 32 characters.
-SECRET_KEY: str | None = None
-#: Largest accepted upload, in bytes.
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
-#: An upload with JavaScript, actions, embedded files or XFA: "remove" them or "refuse" the file.
-ACTIVE_CONTENT_POLICY: Literal["remove", "refuse"] = "remove"
-#: Most an uploaded PDF's streams may decompress to, all together, in bytes.
-MAX_PDF_DECOMPRESSED_BYTES = 512 * 1024 * 1024
-#: Most objects an uploaded PDF may hold (object streams and the trailer's /Size included).
-MAX_PDF_OBJECTS = 500_000
-#: Where content-addressed files live; ``None`` means ``instance/blobs``.
-BLOB_DIR: str | None = None
-#: Interface languages, the first is the default.
-LANGUAGES = ("vi", "en")
-BABEL_DEFAULT_LOCALE = "vi"
-BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
-#: Failed sign-ins from one address against one account before that pair is slowed down.
-SIGN_IN_FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS = 5
-#: Failed sign-ins from one address, whatever the accounts, before the address is slowed down.
-SIGN_IN_FREE_FAILURES_PER_ADDRESS = 20
-#: Failures against one account from all addresses that are audited as an attack; past it an
-#: address that fails against the account waits at once. No address that has not failed waits.
-SIGN_IN_ACCOUNT_ALERT_FAILURES = 50
-#: Longest wait imposed after repeated failures, in seconds.
-SIGN_IN_MAX_DELAY_SECONDS = 15 * 60
-#: A failure counter with no new failure for this long starts again from zero, in seconds.
-SIGN_IN_FORGET_AFTER_SECONDS = 24 * 3600
-#: Admin, secretariat and auditor accounts sign in with a second factor (TOTP app).
-REQUIRE_2FA_FOR_STAFF = True
-#: The office's name, as printed on stamps and cover sheets.
-OFFICE_NAME = "Văn phòng Tỉnh ủy"
-#: TrueType font used on generated PDFs (Vietnamese needs a Unicode font).
-PDF_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
+from signing.pki import ISSUING_CERT_FILE, ISSUING_CRL_FILE, ROOT_CERT_FILE, ROOT_CRL_FILE
 
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-REMEMBER_COOKIE_HTTPONLY = True
-REMEMBER_COOKIE_SAMESITE = "Lax"
-#: Mark cookies Secure: "auto" on HTTPS requests (X-Forwarded-Proto behind a proxy); True/False.
-COOKIE_SECURE: bool | str = "auto"
-#: Strict-Transport-Security max-age sent on HTTPS responses, in seconds; 0 sends none.
-HSTS_SECONDS = 365 * 24 * 3600
-#: Trust one proxy hop's X-Forwarded-For and X-Forwarded-Proto (nginx in front).
-BEHIND_PROXY = False
-WTF_CSRF_TIME_LIMIT = 8 * 3600
+__all__ = ["DERIVED", "ENV_PREFIX", "EXAMPLE_SECRET_KEY", "MIN_SECRET_KEY_LENGTH", "SETTINGS",
+           "Setting", "SettingError", "defaults", "from_environment"]
+
+log = logging.getLogger(__name__)
 
 ENV_PREFIX = "MEETINGSVC_"
+#: Environment variables of the test suite share the prefix; they are not settings.
+_TEST_ENV_PREFIX = ENV_PREFIX + "TEST_"
 MIN_SECRET_KEY_LENGTH = 32
+#: The placeholder in instance/config.example.py: long enough, but public.
+EXAMPLE_SECRET_KEY = "change-me-to-a-long-random-string-of-48-characters"  # noqa: S105
+
+
+class SettingError(ValueError):
+    """An environment variable's value does not fit its setting's declared type."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, the type its value has, its default and what it does."""
+
+    name: str
+    #: str, int, float, bool, dict or tuple; an environment value is converted to it.
+    type: type
+    default: Any
+    doc: str
+    #: Accepted values, when only a few are.
+    choices: tuple[Any, ...] = ()
+    #: Also accepts this string besides a value of ``type`` ("auto" for COOKIE_SECURE).
+    also: str | None = None
+
+
+S = Setting
+MiB = 1024 * 1024
+SETTINGS: tuple[Setting, ...] = (
+    S("INSTANCE_PATH", str, None,
+      "Instance folder (config.py, blobs, the development PKI); None means ./instance."),
+    S("DATABASE_URL", str, None,
+      "Database URL; None means the SQLite file in the instance folder."),
+    S("SECRET_KEY", str, None,
+      f"Signs sessions and links; required, at least {MIN_SECRET_KEY_LENGTH} random characters."),
+    S("MAX_UPLOAD_BYTES", int, 100 * MiB, "Largest accepted upload, in bytes."),
+    S("ACTIVE_CONTENT_POLICY", str, "remove",
+      "An upload with JavaScript, actions, embedded files or XFA: remove them or refuse the file.",
+      choices=("remove", "refuse")),
+    S("MAX_PDF_DECOMPRESSED_BYTES", int, 512 * MiB,
+      "Most an uploaded PDF's streams may decompress to, all together, in bytes."),
+    S("MAX_PDF_OBJECTS", int, 500_000,
+      "Most objects an uploaded PDF may hold (object streams and the trailer's /Size included)."),
+    S("BLOB_DIR", str, None, "Where content-addressed files live; None means instance/blobs."),
+    S("LANGUAGES", tuple, ("vi", "en"), "Interface languages, the first is the default."),
+    S("BABEL_DEFAULT_LOCALE", str, "vi", "Locale of text rendered outside a request."),
+    S("OFFICE_TIMEZONE", str, "Asia/Ho_Chi_Minh",
+      "The office's time zone (IANA name): every time shown, printed or exported is in it."),
+    S("SIGN_IN_FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS", int, 5,
+      "Failed sign-ins from one address against one account before that pair is slowed down."),
+    S("SIGN_IN_FREE_FAILURES_PER_ADDRESS", int, 20,
+      "Failed sign-ins from one address, whatever the accounts, before it is slowed down."),
+    S("SIGN_IN_ACCOUNT_ALERT_FAILURES", int, 50,
+      "Failures against one account from all addresses that are audited as an attack."),
+    S("SIGN_IN_MAX_DELAY_SECONDS", int, 15 * 60,
+      "Longest wait imposed after repeated failures, in seconds."),
+    S("SIGN_IN_FORGET_AFTER_SECONDS", int, 24 * 3600,
+      "A failure counter with no new failure for this long starts again from zero, in seconds."),
+    S("REQUIRE_2FA_FOR_STAFF", bool, True,
+      "Admin, secretariat and auditor accounts sign in with a second factor (TOTP app)."),
+    S("OFFICE_NAME", str, "Văn phòng Tỉnh ủy", "The office's name, on stamps and cover sheets."),
+    S("PDF_FONT_DIR", str, "/usr/share/fonts/truetype/dejavu",
+      "Folder of the DejaVu TrueType fonts used on generated PDFs (Vietnamese needs Unicode)."),
+    S("SESSION_COOKIE_HTTPONLY", bool, True, "Flask: the session cookie is hidden from scripts."),
+    S("SESSION_COOKIE_SAMESITE", str, "Lax", "Flask: SameSite of the session cookie."),
+    S("REMEMBER_COOKIE_NAME", str, "remember_token", "Flask-Login: the remember-me cookie."),
+    S("REMEMBER_COOKIE_HTTPONLY", bool, True, "Flask-Login: that cookie is hidden from scripts."),
+    S("REMEMBER_COOKIE_SAMESITE", str, "Lax", "Flask-Login: SameSite of that cookie."),
+    S("COOKIE_SECURE", bool, "auto",
+      "Mark cookies Secure: auto on HTTPS requests (X-Forwarded-Proto behind a proxy); or a bool.",
+      also="auto"),
+    S("HSTS_SECONDS", int, 365 * 24 * 3600,
+      "Strict-Transport-Security max-age sent on HTTPS responses, in seconds; 0 sends none."),
+    S("BEHIND_PROXY", bool, False,
+      "Trust one proxy hop's X-Forwarded-For and X-Forwarded-Proto (nginx in front)."),
+    S("WTF_CSRF_TIME_LIMIT", int, 8 * 3600, "Flask-WTF: seconds a form's CSRF token lasts."),
+    S("WTF_CSRF_ENABLED", bool, True, "Flask-WTF: forms need a CSRF token; off only in tests."),
+    S("TESTING", bool, False, "Flask: errors reach the test client instead of an error page."),
+    S("PASSWORD_HASH_TIME_COST", int, 3, "Argon2id time cost; lowered only by the tests."),
+    S("PASSWORD_HASH_MEMORY_KIB", int, 64 * 1024, "Argon2id memory cost, in KiB."),
+    S("ISSUANCE_POLICY", dict,
+      {"none": "download", "mat": "view_only", "toi_mat": "print", "tuyet_mat": "print"},
+      "How each confidentiality level is issued: download, view_only or print (paper only)."),
+    S("ISSUANCE_LEASE_SECONDS", int, 300,
+      "Seconds a worker holds an issuance unit before another may take it over."),
+    S("ISSUANCE_MAX_ATTEMPTS", int, 3,
+      "Failed attempts after which a unit stays failed until the secretariat retries it."),
+    S("ISSUANCE_PROCESSES", int, 0,
+      "Worker processes of the embedded issuance pool; 0 means one per core."),
+    S("CELERY_BROKER_URL", str, None,
+      "Celery broker (e.g. redis://127.0.0.1:6379/0); None runs issuance in-process."),
+    S("PUBLIC_BASE_URL", str, "http://127.0.0.1:5000",
+      "Public base of verification links printed as QR codes, e.g. https://tailieu.tinhuy.vn"),
+    S("SIGNING_PKCS12_PATH", str, None,
+      "The office's production signing key, a PKCS#12 file; None: the development PKI's."),
+    S("SIGNING_PKCS12_PASSWORD", str, None,
+      "Password of the SIGNING_PKCS12_PATH file (never the development PKI's passphrase)."),
+    S("DEV_PKI_PASSPHRASE", str, None,
+      "Passphrase of the development PKI's keys (signing init-pki): its office key and its TSA."),
+    S("SIGNING_PKCS11_MODULE", str, None, "Or a PKCS#11 token: its module path ..."),
+    S("SIGNING_PKCS11_TOKEN", str, None, "... the token's label ..."),
+    S("SIGNING_PKCS11_PIN", str, None, "... the user PIN (a string: leading zeros count) ..."),
+    S("SIGNING_PKCS11_KEY_LABEL", str, None, "... and the key's label."),
+    S("SIGNING_PROFILE", str, "B-T", "PAdES level of issued copies.",
+      choices=("B-B", "B-T", "B-LT", "B-LTA")),
+    S("SIGNING_LOCATION", str, None, "Place written into each signature, e.g. the office's city."),
+    S("TSA_URL", str, None,
+      "RFC 3161 timestamp authority; None means the service's own: PUBLIC_BASE_URL + /tsa."),
+    S("PKI_DIR", str, None, "Where the development PKI lives; None means instance/pki."),
+    S("TRUST_ROOT_FILES", tuple, (),
+      "PEM certificates of the roots signatures are validated against; (): the dev PKI's root."),
+    S("TRUST_INTERMEDIATE_FILES", tuple, (),
+      "PEM certificates of intermediate CAs; (): the development PKI's issuing CA."),
+    S("TRUST_CRL_FILES", tuple, (),
+      "DER CRL files used in validation; (): the development PKI's two CRLs."),
+    S("PUBLIC_PKI_FILES", tuple,
+      (ROOT_CERT_FILE, ISSUING_CERT_FILE, ROOT_CRL_FILE, ISSUING_CRL_FILE),
+      "Files of PKI_DIR anyone may fetch at /pki/<name> (certificates and CRLs)."),
+    S("ARCHIVE_RENEW_MARGIN_DAYS", int, 365,
+      "signing renew renews an archive timestamp this many days before what it rests on ends."),
+    S("MAIL_SERVER", str, None, "SMTP server for reminders; None disables sending."),
+    S("MAIL_PORT", int, 25, "SMTP port."),
+    S("MAIL_USE_TLS", bool, False, "STARTTLS on the SMTP connection."),
+    S("MAIL_USERNAME", str, None, "SMTP user."),
+    S("MAIL_PASSWORD", str, None, "SMTP password."),
+    S("MAIL_FROM", str, "Văn phòng Tỉnh ủy <vanphong@example.invalid>", "Sender of reminders."),
+    S("REMINDER_MIN_INTERVAL_HOURS", int, 12,
+      "A delegate is not reminded about the same meeting again within this many hours."),
+    S("VERIFY_MAX_UPLOAD_BYTES", int, 100 * MiB,
+      "Largest PDF an auditor may upload for verification, in bytes."),
+    S("VERIFY_TIMEOUT_SECONDS", float, 20.0,
+      "Seconds the signature check of one upload may take in its child process."),
+    S("TSA_REQUESTS_PER_MINUTE", int, 120,
+      "Anonymous RFC 3161 requests to the embedded /tsa allowed per address per minute."),
+    S("PUBLIC_VERIFY_PER_MINUTE", int, 30,
+      "Public QR verification: requests allowed per address per minute."),
+    S("AUDIT_CHECKPOINT_EVERY", int, 100,
+      "A signed checkpoint of the audit log's head is written every this many new rows."),
+    S("PAGE_IMAGE_CACHE_DIR", str, None,
+      "Cache of clean page renderings of view-only copies; None means instance/page-cache."),
+    S("PAGE_IMAGE_CACHE_MAX_BYTES", int, 512 * MiB,
+      "Bound of that cache in bytes; the least recently used renderings go first."),
+    S("PAGE_IMAGES_PER_MINUTE", int, 240,
+      "Page images one delegate may be sent per minute (each is watermarked on the fly)."),
+)
+del S
+
+#: Not settings: create_app works them out from the declared ones (and Flask reads them).
+DERIVED = ("MAX_CONTENT_LENGTH", "BABEL_DEFAULT_TIMEZONE")
+
+BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+
+
+def defaults() -> dict[str, Any]:
+    """The Flask config defaults: each declared setting's default."""
+    return {setting.name: setting.default for setting in SETTINGS}
 
 
 def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
-    """Read ``MEETINGSVC_*`` variables; whole numbers and true/false become typed values."""
+    """Read ``MEETINGSVC_*`` variables, each converted by its setting's declared type.
+
+    A value that does not fit raises ``SettingError`` naming the variable. An
+    unknown name is logged as a warning with the closest declared name, not
+    refused: a misspelt setting must be seen, but the prefix is shared with the
+    deployment's and test suite's own variables, which must not stop the service.
+    """
     settings: dict[str, Any] = {}
-    for name, raw in environ.items():
-        if name.startswith(ENV_PREFIX):
-            settings[name.removeprefix(ENV_PREFIX)] = _typed(raw)
+    for variable, raw in environ.items():
+        if not variable.startswith(ENV_PREFIX) or variable.startswith(_TEST_ENV_PREFIX):
+            continue
+        name = variable.removeprefix(ENV_PREFIX)
+        setting = BY_NAME.get(name)
+        if setting is None:
+            close = difflib.get_close_matches(name, BY_NAME, n=1)
+            log.warning("%s is not a setting and is ignored%s", variable,
+                        f" (did you mean {ENV_PREFIX}{close[0]}?)" if close else "")
+            continue
+        settings[name] = convert(setting, raw, variable)
     return settings
 
 
-def _typed(raw: str) -> Any:
-    if raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
-    if raw.isdigit():
-        return int(raw)
-    return raw
+def convert(setting: Setting, raw: str, source: str) -> Any:
+    """``raw`` as a value of the setting's type; strings stay exactly as given."""
+    if setting.also is not None and raw.strip().lower() == setting.also:
+        return setting.also
+    try:
+        value = _PARSERS[setting.type](raw)
+    except (ValueError, TypeError) as error:
+        raise SettingError(f"{source}={raw!r}: {setting.name} takes "
+                           f"{_KIND[setting.type]} ({error})") from None
+    if setting.choices and value not in setting.choices:
+        raise SettingError(f"{source}={raw!r}: {setting.name} takes one of "
+                           f"{', '.join(map(str, setting.choices))}")
+    return value
 
-#: Argon2id cost; lowered only by the test configuration.
-PASSWORD_HASH_TIME_COST = 3
-PASSWORD_HASH_MEMORY_KIB = 64 * 1024
 
-#: How each confidentiality level is issued: download, view_only (the portal's viewer
-#: only) or print (numbered paper copies for the secretariat, no electronic copy).
-ISSUANCE_POLICY = {"none": "download", "mat": "view_only", "toi_mat": "print",
-                   "tuyet_mat": "print"}
-#: Seconds a worker holds an issuance unit before another may take it over.
-ISSUANCE_LEASE_SECONDS = 300
-#: Failed attempts after which a unit stays failed until the secretariat retries it.
-ISSUANCE_MAX_ATTEMPTS = 3
-#: Worker processes of the embedded issuance pool; 0 means one per core.
-ISSUANCE_PROCESSES = 0
-#: Celery broker (e.g. redis://127.0.0.1:6379/0); unset runs issuance in-process.
-CELERY_BROKER_URL: str | None = None
-#: Public base of verification links printed as QR codes, e.g. https://tailieu.tinhuy.vn
-PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+def _bool(raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in ("true", "1"):
+        return True
+    if word in ("false", "0"):
+        return False
+    raise ValueError("not true, false, 1 or 0")
 
-#: The office's signing key: a PKCS#12 file (default: the development PKI's) ...
-SIGNING_PKCS12_PATH: str | None = None
-#: ... and its passphrase (instance/config.py or MEETINGSVC_SIGNING_PKCS12_PASSWORD).
-SIGNING_PKCS12_PASSWORD: str | None = None
-#: Or a PKCS#11 token: module path, token label, user PIN, key label.
-SIGNING_PKCS11_MODULE: str | None = None
-SIGNING_PKCS11_TOKEN: str | None = None
-SIGNING_PKCS11_PIN: str | None = None
-SIGNING_PKCS11_KEY_LABEL: str | None = None
-#: PAdES level of issued copies: B-B, B-T, B-LT or B-LTA.
-SIGNING_PROFILE = "B-T"
-#: RFC 3161 timestamp authority; ``None`` means the service's own: PUBLIC_BASE_URL + /tsa.
-TSA_URL: str | None = None
-#: Where the development PKI lives; ``None`` means instance/pki.
-PKI_DIR: str | None = None
-#: ``signing renew`` renews a copy's archive timestamp this many days before its TSA
-#: certificate, its algorithms or (with no archive timestamp yet) the signer's certificate end.
-ARCHIVE_RENEW_MARGIN_DAYS = 365
 
-#: Outgoing mail for reminders (SMTP). ``MAIL_SERVER = None`` disables sending.
-MAIL_SERVER: str | None = None
-MAIL_PORT = 25
-MAIL_USE_TLS = False
-MAIL_USERNAME: str | None = None
-MAIL_PASSWORD: str | None = None
-MAIL_FROM = "Văn phòng Tỉnh ủy <vanphong@example.invalid>"
-#: A delegate is not reminded about the same meeting again within this many hours.
-REMINDER_MIN_INTERVAL_HOURS = 12
+def _json(expected: type) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        value = json.loads(raw)
+        if expected is tuple and isinstance(value, list):
+            return tuple(value)
+        if not isinstance(value, expected):
+            raise TypeError(f"the JSON is not {_KIND[expected]}")
+        return value
+    return parse
 
-#: Largest PDF an auditor may upload for verification, in bytes.
-VERIFY_MAX_UPLOAD_BYTES = 100 * 1024 * 1024
-#: Seconds the signature check of one upload may take in its child process; tracing the
-#: copy after it is linear and one query, so any file is answered within 30 s.
-VERIFY_TIMEOUT_SECONDS = 20
-#: Anonymous RFC 3161 requests to the embedded /tsa allowed per address per minute
-#: (the machine's own workers, on the loopback address, are not counted).
-TSA_REQUESTS_PER_MINUTE = 120
-#: Public QR verification: requests allowed per address per minute.
-PUBLIC_VERIFY_PER_MINUTE = 30
-#: A signed checkpoint of the audit log's head is written every this many new rows.
-AUDIT_CHECKPOINT_EVERY = 100
 
-#: Cache of clean page renderings of view-only (MẬT) copies; ``None``: instance/page-cache.
-PAGE_IMAGE_CACHE_DIR: str | None = None
-#: Bound of that cache in bytes; the least recently used renderings go first.
-PAGE_IMAGE_CACHE_MAX_BYTES = 512 * 1024 * 1024
-#: Page images one delegate may be sent per minute (each is watermarked on the fly).
-PAGE_IMAGES_PER_MINUTE = 240
+_PARSERS: dict[type, Callable[[str], Any]] = {
+    str: str, int: lambda raw: int(raw.strip(), 10), float: lambda raw: float(raw.strip()),
+    bool: _bool, dict: _json(dict), tuple: _json(tuple)}
+_KIND = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
+         dict: "a JSON object", tuple: "a JSON array"}

@@ -29,6 +29,9 @@ def ensure_instance(instance: Path) -> bool:
             "# delete this line (the default is True): admin, secretariat and auditor\n"
             "# accounts then sign in with a code from an authenticator app too.\n"
             "REQUIRE_2FA_FOR_STAFF = False\n"
+            "\n# `flask signing init-pki` adds DEV_PKI_PASSPHRASE below: the development\n"
+            "# PKI's keys and its TSA. A production key is SIGNING_PKCS12_PATH with its own\n"
+            "# SIGNING_PKCS12_PASSWORD (or the SIGNING_PKCS11_* settings).\n"
         )
     return True
 

@@ -17,11 +17,12 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from string import Template
 from typing import IO
+from zoneinfo import ZoneInfo
 
 from asn1crypto import cms, pem
 from sqlalchemy import func, select
@@ -35,7 +36,6 @@ from ..documents.models import DocumentVersion
 from ..documents.vocabulary import Confidentiality
 from ..errors import N_, DomainError
 from ..exports_safe import safe_row
-from ..issuance.keys import PUBLIC_PKI_FILES
 from ..issuance.models import IssuedCopy
 from ..meetings.models import Meeting
 from ..tracking.models import DeliveryEvent
@@ -60,6 +60,10 @@ class EvidenceSettings:
     signer: SignerSettings
     font_dir: Path
     office_name: str
+    #: Files of ``pki_dir`` the office publishes (PUBLIC_PKI_FILES): copied into the ZIP.
+    public_pki_files: tuple[str, ...]
+    #: The office's time zone (OFFICE_TIMEZONE): the summary's times are written in it.
+    office_zone: ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,7 @@ def write_evidence(session: Session, start: ExportStart, settings: EvidenceSetti
     archive.add("delivery_events.csv", _delivery_events(events, {c.id: c for c in copies}))
     log = _add_audit_log(archive, session, meeting.id, start.last_row_id)
     checkpoint = _add_checkpoints(archive, session, log.first)
-    _add_trust(archive, settings.pki_dir, checkpoint)
+    _add_trust(archive, settings.pki_dir, settings.public_pki_files, checkpoint)
     archive.add("verify_audit_log.py", _resource("verify_audit_log.py"))
     summary = _summary(meeting, start, settings, copies, events, log, checkpoint, archive.sums)
     try:
@@ -261,9 +265,10 @@ def _add_checkpoints(archive: _Zip, session: Session, first: int) -> AuditCheckp
     return checkpoints[-1]
 
 
-def _add_trust(archive: _Zip, pki_dir: Path, checkpoint: AuditCheckpoint) -> None:
+def _add_trust(archive: _Zip, pki_dir: Path, public_files: tuple[str, ...],
+               checkpoint: AuditCheckpoint) -> None:
     """The office's published CA certificates and CRLs, and the chain the signatures carry."""
-    for name in PUBLIC_PKI_FILES:
+    for name in public_files:
         if (pki_dir / name).is_file():
             archive.add(f"trust/{name}", (pki_dir / name).read_bytes())
     certificates = cms.ContentInfo.load(checkpoint.signature)["content"]["certificates"]
@@ -285,8 +290,13 @@ def _readme(meeting: Meeting, start: ExportStart, copies: int, files: int) -> by
     return text.encode()
 
 
-def _local(moment: datetime) -> str:
-    return (moment + timedelta(hours=7)).strftime("%d/%m/%Y %H:%M") + " (UTC+7)"
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    """A stored time (naive means UTC) as the office reads it, with its offset: "(UTC+7)"."""
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone)
+    minutes = int(local.utcoffset().total_seconds()) // 60  # type: ignore[union-attr]
+    hours, rest = divmod(abs(minutes), 60)
+    offset = ("-" if minutes < 0 else "+") + str(hours) + (f":{rest:02d}" if rest else "")
+    return local.strftime("%d/%m/%Y %H:%M") + f" (UTC{offset})"
 
 
 def _summary(meeting: Meeting, start: ExportStart, settings: EvidenceSettings,
@@ -303,8 +313,10 @@ def _summary(meeting: Meeting, start: ExportStart, settings: EvidenceSettings,
     users = {c.user_id: c.user for c in copies}
     return EvidenceSummary(
         office_name=settings.office_name, meeting_title=meeting.title,
-        body_name=meeting.body.name_vi, starts_at=_local(meeting.starts_at), place=meeting.place,
-        exported_at=_local(start.exported_at), exported_by=start.exported_by,
+        body_name=meeting.body.name_vi, place=meeting.place,
+        starts_at=_local(meeting.starts_at, settings.office_zone),
+        exported_at=_local(start.exported_at, settings.office_zone),
+        exported_by=start.exported_by,
         copies_total=len(copies),
         copies_delivered=sum(1 for c in copies if c.delivered_at is not None),
         copies_superseded=sum(1 for c in copies if c.superseded_at is not None),

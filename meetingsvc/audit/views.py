@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -30,7 +31,13 @@ from ..accounts.models import Role
 from ..documents.blobs import blob_store
 from ..errors import DomainError
 from ..extensions import db
-from ..issuance.keys import key_source, pki_dir, signer_settings, trust_settings
+from ..issuance.keys import (
+    key_source,
+    pki_dir,
+    public_pki_files,
+    signer_settings,
+    trust_settings,
+)
 from ..meetings.forms import EmptyForm
 from ..meetings.models import Meeting
 from . import labels
@@ -53,8 +60,10 @@ from .verification import read_upload, recent_verifications, report_of, verify_u
 
 bp = Blueprint("audit", __name__)
 
-#: Dates in the log filter are read as Vietnam's calendar days.
-VIETNAM = timezone(timedelta(hours=7))
+
+def _office_zone() -> ZoneInfo:
+    """Dates in the log filter and export names are the office's calendar days."""
+    return ZoneInfo(current_app.config["OFFICE_TIMEZONE"])
 
 
 @bp.app_template_filter("audit_datetime")
@@ -153,7 +162,7 @@ def verification_json(record_id: int) -> Response:
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), VIETNAM).astimezone(UTC)
+    return datetime.combine(day, time(), _office_zone()).astimezone(UTC)
 
 
 @bp.get("/audit/log")
@@ -195,7 +204,9 @@ def _evidence_settings() -> EvidenceSettings:
     return EvidenceSettings(
         store=blob_store(config), pki_dir=pki_dir(config, instance),
         key=key_source(config, instance), signer=signer_settings(config, instance),
-        font_dir=Path(config["PDF_FONT_DIR"]), office_name=config["OFFICE_NAME"])
+        font_dir=Path(config["PDF_FONT_DIR"]), office_name=config["OFFICE_NAME"],
+        public_pki_files=public_pki_files(config),
+        office_zone=ZoneInfo(config["OFFICE_TIMEZONE"]))
 
 
 @bp.post("/audit/meetings/<int:meeting_id>/evidence")
@@ -219,6 +230,6 @@ def export_evidence(meeting_id: int) -> ResponseReturnValue:
         flash_error(error)
         return redirect(url_for(".home"))
     spool.seek(0)
-    stamp = start.exported_at.astimezone(VIETNAM).strftime("%Y%m%d-%H%M")
+    stamp = start.exported_at.astimezone(_office_zone()).strftime("%Y%m%d-%H%M")
     return send_file(spool, mimetype="application/zip", as_attachment=True,
                      download_name=f"ho-so-chung-cu-hoi-nghi-{meeting.id}-{stamp}.zip")

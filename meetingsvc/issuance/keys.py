@@ -1,8 +1,9 @@
 """The office's signing key, the embedded TSA and the trust roots, from configuration.
 
-A real installation points ``SIGNING_PKCS12_PATH`` (or the ``SIGNING_PKCS11_*``
-settings) at the office's certificate; the development PKI made by
-``flask signing init-pki`` is the default.
+A real installation points ``SIGNING_PKCS12_PATH`` and ``SIGNING_PKCS12_PASSWORD``
+(or the ``SIGNING_PKCS11_*`` settings) at the office's certificate and
+``TRUST_*_FILES`` at its CA; the development PKI made by ``flask signing init-pki``,
+whose keys open with ``DEV_PKI_PASSPHRASE``, is the default.
 """
 
 from __future__ import annotations
@@ -38,12 +39,14 @@ from signing.pki import (
 
 from ..errors import N_, DomainError
 
-#: Files of the development PKI that anyone may fetch (certificates and CRLs).
-PUBLIC_PKI_FILES = (ROOT_CERT_FILE, ISSUING_CERT_FILE, ROOT_CRL_FILE, ISSUING_CRL_FILE)
-
 
 class SigningNotConfigured(DomainError):
     """No usable signing key; the message says what to configure."""
+
+
+def public_pki_files(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """Names of the files in ``PKI_DIR`` anyone may fetch (certificates and CRLs)."""
+    return tuple(config["PUBLIC_PKI_FILES"])
 
 
 def pki_dir(config: Mapping[str, Any], instance_path: str) -> Path:
@@ -71,9 +74,12 @@ def key_source(config: Mapping[str, Any], instance_path: str) -> KeySource:
             module_path=Path(config["SIGNING_PKCS11_MODULE"]),
             token_label=config["SIGNING_PKCS11_TOKEN"], user_pin=config["SIGNING_PKCS11_PIN"],
             key_label=config["SIGNING_PKCS11_KEY_LABEL"])
-    path = Path(config.get("SIGNING_PKCS12_PATH")
-                or pki_dir(config, instance_path) / OFFICE_P12_FILE)
-    password = config.get("SIGNING_PKCS12_PASSWORD")
+    if config.get("SIGNING_PKCS12_PATH"):
+        path = Path(config["SIGNING_PKCS12_PATH"])
+        password = config.get("SIGNING_PKCS12_PASSWORD")
+    else:
+        path = pki_dir(config, instance_path) / OFFICE_P12_FILE
+        password = config.get("DEV_PKI_PASSPHRASE")
     if not path.exists() or not password:
         raise SigningNotConfigured(N_(
             "No signing key is configured: run `flask --app meetingsvc signing init-pki` "
@@ -84,7 +90,7 @@ def key_source(config: Mapping[str, Any], instance_path: str) -> KeySource:
 def signer_settings(config: Mapping[str, Any], instance_path: str) -> SignerSettings:
     """How the office signs issued copies; picklable, handed to every worker process."""
     profile = PadesProfile(config["SIGNING_PROFILE"])
-    roots, intermediates, crls = _validation_material(pki_dir(config, instance_path))
+    roots, intermediates, crls = _validation_material(config, instance_path)
     return SignerSettings(
         key_source=key_source(config, instance_path),
         profile=profile,
@@ -98,23 +104,35 @@ def signer_settings(config: Mapping[str, Any], instance_path: str) -> SignerSett
 
 def trust_settings(config: Mapping[str, Any], instance_path: str) -> TrustSettings:
     """What the service's own verification trusts: the office's root."""
-    roots, intermediates, crls = _validation_material(pki_dir(config, instance_path))
+    roots, intermediates, crls = _validation_material(config, instance_path)
     return TrustSettings(trust_roots=roots, other_certs=intermediates, crls=crls,
                          timeout_seconds=float(config.get("VERIFY_TIMEOUT_SECONDS", 20)))
 
 
-def _validation_material(directory: Path) -> tuple[tuple[bytes, ...], tuple[bytes, ...],
-                                                   tuple[bytes, ...]]:
-    def der_cert(name: str) -> tuple[bytes, ...]:
-        path = directory / name
-        if not path.exists():
-            return ()
-        return (x509.load_pem_x509_certificate(path.read_bytes())
-                .public_bytes(serialization.Encoding.DER),)
+def _validation_material(config: Mapping[str, Any], instance_path: str
+                         ) -> tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[bytes, ...]]:
+    """Roots, intermediates and CRLs from ``TRUST_*_FILES``; each unset one from the dev PKI.
 
-    crls = tuple((directory / n).read_bytes() for n in (ROOT_CRL_FILE, ISSUING_CRL_FILE)
-                 if (directory / n).exists())
-    return der_cert(ROOT_CERT_FILE), der_cert(ISSUING_CERT_FILE), crls
+    A configured file that is missing is an error; a missing development file is
+    skipped (no PKI made yet)."""
+    directory = pki_dir(config, instance_path)
+
+    def files(configured: tuple[str, ...] | str | None, dev_names: tuple[str, ...]
+              ) -> list[Path]:
+        if isinstance(configured, str):  # one file written without the tuple around it
+            configured = (configured,)
+        if configured:
+            return [Path(name) for name in configured]
+        return [directory / name for name in dev_names if (directory / name).exists()]
+
+    def der_certs(paths: list[Path]) -> tuple[bytes, ...]:
+        return tuple(x509.load_pem_x509_certificate(path.read_bytes())
+                     .public_bytes(serialization.Encoding.DER) for path in paths)
+
+    return (der_certs(files(config.get("TRUST_ROOT_FILES"), (ROOT_CERT_FILE,))),
+            der_certs(files(config.get("TRUST_INTERMEDIATE_FILES"), (ISSUING_CERT_FILE,))),
+            tuple(path.read_bytes() for path in
+                  files(config.get("TRUST_CRL_FILES"), (ROOT_CRL_FILE, ISSUING_CRL_FILE))))
 
 
 @lru_cache(maxsize=4)

@@ -32,7 +32,7 @@ from ..errors import DomainError
 from ..extensions import csrf, db
 from ..meetings.forms import EmptyForm
 from ..meetings.services import STAFF_ROLES
-from .keys import PUBLIC_PKI_FILES, pki_dir, signer_settings, timestamp_authority
+from .keys import pki_dir, public_pki_files, signer_settings, timestamp_authority
 from .models import IssuanceJob, IssuedCopy
 from .planning import start_issuance
 from .production import make_print_file
@@ -240,11 +240,11 @@ def timestamp() -> Response:
     query = request.stream.read(MAX_TSA_REQUEST + 1)
     if len(query) > MAX_TSA_REQUEST:
         abort(413)
-    password = current_app.config.get("SIGNING_PKCS12_PASSWORD")
-    if not password:
+    passphrase = current_app.config.get("DEV_PKI_PASSPHRASE")
+    if not passphrase:
         abort(503)
     authority = timestamp_authority(pki_dir(current_app.config, current_app.instance_path),
-                                    str(password))
+                                    str(passphrase))
     return Response(authority.respond(query), mimetype="application/timestamp-reply")
 
 
@@ -258,7 +258,7 @@ def _is_loopback(address: str) -> bool:
 @bp.get("/pki/<name>")
 def public_pki_file(name: str) -> Response:
     """The office's CA certificates and CRLs, for anyone who validates a signature."""
-    if name not in PUBLIC_PKI_FILES:
+    if name not in public_pki_files(current_app.config):
         abort(404)
     mimetype = "application/pkix-crl" if name.endswith(".crl") else "application/x-pem-file"
     return send_from_directory(pki_dir(current_app.config, current_app.instance_path), name,

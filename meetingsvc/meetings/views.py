@@ -230,7 +230,7 @@ def remove_item(meeting_id: int, item_id: int) -> Response:
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return ZoneInfo(current_app.config["OFFICE_TIMEZONE"])
 
 
 def _details(form: MeetingForm) -> MeetingDetails:

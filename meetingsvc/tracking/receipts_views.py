@@ -79,7 +79,7 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def local_zone() -> ZoneInfo:
-    return _zone(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return _zone(current_app.config["OFFICE_TIMEZONE"])
 
 
 def _filter_from(args: dict[str, str]) -> ReceiptFilter:

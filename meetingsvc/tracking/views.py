@@ -184,7 +184,7 @@ def page_image(meeting_id: int, copy_id: int, page: int) -> Response:
     _record_opening(copy)
     config = current_app.config
     watermark = Watermark(user.full_name, copy.label,
-                          view_time(utcnow(), config["BABEL_DEFAULT_TIMEZONE"]))
+                          view_time(utcnow(), config["OFFICE_TIMEZONE"]))
     image = watermarked_page(clean, watermark, Path(config["PDF_FONT_DIR"]) / _WATERMARK_FONT)
     response = make_response(image)
     response.headers["Content-Type"] = IMAGE_MIMETYPE

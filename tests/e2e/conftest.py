@@ -31,7 +31,7 @@ def database_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def app_config(app_config, dev_pki, tsa_url):
-    return app_config | {"PKI_DIR": str(dev_pki), "SIGNING_PKCS12_PASSWORD": PKI_PASSPHRASE,
+    return app_config | {"PKI_DIR": str(dev_pki), "DEV_PKI_PASSPHRASE": PKI_PASSPHRASE,
                          "TSA_URL": tsa_url, "ISSUANCE_PROCESSES": 1,
                          "WTF_CSRF_ENABLED": True}
 

@@ -25,7 +25,7 @@ from tests.conftest import PKI_PASSPHRASE
 @pytest.fixture
 def app_config(app_config, dev_pki, tsa_url):
     """The app signs with the session's PKI and timestamps with the session's TSA."""
-    return app_config | {"PKI_DIR": str(dev_pki), "SIGNING_PKCS12_PASSWORD": PKI_PASSPHRASE,
+    return app_config | {"PKI_DIR": str(dev_pki), "DEV_PKI_PASSPHRASE": PKI_PASSPHRASE,
                          "TSA_URL": tsa_url, "ISSUANCE_PROCESSES": 1,
                          "PUBLIC_BASE_URL": "http://127.0.0.1:5000"}
 

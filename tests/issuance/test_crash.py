@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_pool(app) -> subprocess.Popen:
     config = app.config
     env = os.environ | {f"MEETINGSVC_{key}": str(config[key]) for key in (
-        "SECRET_KEY", "DATABASE_URL", "BLOB_DIR", "PKI_DIR", "SIGNING_PKCS12_PASSWORD",
+        "SECRET_KEY", "DATABASE_URL", "BLOB_DIR", "PKI_DIR", "DEV_PKI_PASSPHRASE",
         "TSA_URL")} | {"MEETINGSVC_INSTANCE_PATH": app.instance_path,
                        "MEETINGSVC_ISSUANCE_LEASE_SECONDS": "3"}
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "meetingsvc", "issuance",

@@ -238,7 +238,7 @@ def test_issuing_without_a_signing_key_is_refused_with_the_reason(app, client, s
                                                                    make_user):
     from meetingsvc.accounts.models import Role
 
-    app.config["SIGNING_PKCS12_PASSWORD"] = None
+    app.config["DEV_PKI_PASSPHRASE"] = None
     sign_in(make_user(Role.SECRETARIAT))
     response = client.post(f"/meetings/{prepared.meeting.id}/issue", follow_redirects=True)
     assert "Chưa cấu hình khóa ký số" in response.get_data(as_text=True)
