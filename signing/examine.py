@@ -164,45 +164,54 @@ def _sub_filter(emb: EmbeddedPdfSignature) -> str:
     return str(emb.sig_object.get("/SubFilter", "/?"))
 
 
-def _examine_signature(emb: EmbeddedPdfSignature, vc: ValidationContext,
-                       crls: list[asn1_crl.CertificateList], later_doc_ts: bool,
-                       has_dss: bool, revisions: int, cert_docmdp: MDPPerm | None,
-                       data: bytes) -> _Examined:
-    is_ts = emb.sig_object_type == "/DocTimeStamp"
-    legacy = _sub_filter(emb) == _LEGACY_SHA1
-    diff, objection = _integrity(emb)
-    status: Any = None
+def _validate(emb: EmbeddedPdfSignature, vc: ValidationContext, *, is_ts: bool,
+              legacy: bool) -> Any:
+    """pyHanko's status of the signature or timestamp (``None`` for a legacy signature,
+    which :func:`_legacy_signature` checks itself); the diff is judged separately."""
     if is_ts:
-        status = validate_pdf_timestamp(emb, validation_context=vc, skip_diff=True)
-    elif not legacy:
-        status = validate_pdf_signature(emb, signer_validation_context=vc, skip_diff=True)
+        return validate_pdf_timestamp(emb, validation_context=vc, skip_diff=True)
+    if not legacy:
+        return validate_pdf_signature(emb, signer_validation_context=vc, skip_diff=True)
+    return None
+
+
+def _coverage(emb: EmbeddedPdfSignature, revisions: int) -> str:
+    """What the signature covers, as the report names it."""
     coverage = _COVERAGE.get(emb.coverage, "OTHER") if emb.coverage is not None else "OTHER"
     if coverage == "ENTIRE_REVISION" and emb.signed_revision >= revisions - 1:
         coverage = "OTHER"  # bytes follow the last revision: appended outside any update
-    level_enum = None if diff is None else (
+    return coverage
+
+
+def _modification_level(diff: Any, coverage: str) -> ModificationLevel | None:
+    """How far later revisions go: ``None`` when there was nothing to compare."""
+    level = None if diff is None else (
         ModificationLevel.OTHER if isinstance(diff, SuspiciousModification)
         else diff.modification_level)
-    if isinstance(diff, SuspiciousModification):
-        details: str | None = str(diff)
-    elif objection is not None:
-        details = f"accepted as long-term validation data: {objection}"
-    elif diff is not None and diff.changed_form_fields:
-        details = "changed form fields: " + ", ".join(sorted(diff.changed_form_fields))
-    else:
-        details = None
     if coverage == "ENTIRE_FILE":
-        level_enum = level_enum or ModificationLevel.NONE
-    level = level_enum.name if level_enum is not None else None
-    docmdp = cert_docmdp if is_ts else emb.docmdp_level
-    permitted = None if level_enum is None else modifications_permitted(level_enum, docmdp)
-    if legacy:
-        return _legacy_signature(emb, data, coverage, level, permitted, details)
-    timestamp = _timestamp_info(status if is_ts else status.timestamp_validity)
-    revocation, revoked_at = _revocation(status, crls, emb.signer_cert)
+        level = level or ModificationLevel.NONE
+    return level
+
+
+def _modification_details(diff: Any, objection: str | None) -> str | None:
+    """What the difference analysis found worth telling the reader."""
+    if isinstance(diff, SuspiciousModification):
+        return str(diff)
+    if objection is not None:
+        return f"accepted as long-term validation data: {objection}"
+    if diff is not None and diff.changed_form_fields:
+        return "changed form fields: " + ", ".join(sorted(diff.changed_form_fields))
+    return None
+
+
+def _signature_facts(emb: EmbeddedPdfSignature, status: Any, timestamp: TimestampInfo | None,
+                     *, is_ts: bool, coverage: str, level: str | None,
+                     permitted: bool | None) -> SignatureFacts:
+    """What :func:`signing.verdict.judge_signature` decides on, from pyHanko's status."""
     best_time = (status.timestamp if is_ts else
                  (status.timestamp_validity.timestamp if timestamp and timestamp.valid
                   else emb.self_reported_timestamp))
-    facts = SignatureFacts(
+    return SignatureFacts(
         intact=bool(status.intact), valid=bool(status.valid), coverage=coverage,
         modification_level=level, modifications_permitted=permitted,
         trusted=bool(status.trusted),
@@ -213,15 +222,45 @@ def _examine_signature(emb: EmbeddedPdfSignature, vc: ValidationContext,
         timestamp_present=timestamp is not None and not is_ts,
         timestamp_valid=bool(timestamp and timestamp.valid),
         timestamp_trusted=bool(timestamp and timestamp.trusted))
+
+
+def _profile(timestamp: TimestampInfo | None, *, is_ts: bool, has_dss: bool,
+             later_doc_ts: bool) -> str | None:
+    """The PAdES baseline level the signature reaches (none for a document timestamp)."""
     if is_ts:
-        profile = None
-    elif timestamp is None:
-        profile = "B-B"
-    else:
-        profile = ("B-LTA" if has_dss and later_doc_ts else "B-LT" if has_dss else "B-T")
+        return None
+    if timestamp is None:
+        return "B-B"
+    return "B-LTA" if has_dss and later_doc_ts else "B-LT" if has_dss else "B-T"
+
+
+def _chain(emb: EmbeddedPdfSignature, status: Any) -> tuple[CertificateInfo, ...]:
+    """The validated path up to the root, or the signer's certificate alone."""
     path = status.validation_path
-    chain = (tuple(_cert_info(c) for c in path.iter_certs(include_root=True))
-             if path is not None else (_cert_info(emb.signer_cert),))
+    return (tuple(_cert_info(c) for c in path.iter_certs(include_root=True))
+            if path is not None else (_cert_info(emb.signer_cert),))
+
+
+def _examine_signature(emb: EmbeddedPdfSignature, vc: ValidationContext,
+                       crls: list[asn1_crl.CertificateList], later_doc_ts: bool,
+                       has_dss: bool, revisions: int, cert_docmdp: MDPPerm | None,
+                       data: bytes) -> _Examined:
+    is_ts = emb.sig_object_type == "/DocTimeStamp"
+    legacy = _sub_filter(emb) == _LEGACY_SHA1
+    diff, objection = _integrity(emb)
+    status = _validate(emb, vc, is_ts=is_ts, legacy=legacy)
+    coverage = _coverage(emb, revisions)
+    level_enum = _modification_level(diff, coverage)
+    details = _modification_details(diff, objection)
+    level = level_enum.name if level_enum is not None else None
+    docmdp = cert_docmdp if is_ts else emb.docmdp_level
+    permitted = None if level_enum is None else modifications_permitted(level_enum, docmdp)
+    if legacy:
+        return _legacy_signature(emb, data, coverage, level, permitted, details)
+    timestamp = _timestamp_info(status if is_ts else status.timestamp_validity)
+    revocation, revoked_at = _revocation(status, crls, emb.signer_cert)
+    facts = _signature_facts(emb, status, timestamp, is_ts=is_ts, coverage=coverage,
+                             level=level, permitted=permitted)
     indication, sub = judge_signature(facts)
     needs_visual = (coverage == "ENTIRE_REVISION" and facts.intact and facts.valid
                     and bool(permitted) and level_enum is not None
@@ -229,13 +268,14 @@ def _examine_signature(emb: EmbeddedPdfSignature, vc: ValidationContext,
     report = SignatureReport(
         field_name=str(emb.field_name), kind="document_timestamp" if is_ts else "signature",
         signer=emb.signer_cert.subject.human_friendly,
-        claimed_signing_time=_iso(emb.self_reported_timestamp), chain=chain,
+        claimed_signing_time=_iso(emb.self_reported_timestamp), chain=_chain(emb, status),
         trusted=facts.trusted, trust_problem=facts.trust_problem, revocation=revocation,
         revocation_date=revoked_at, intact=facts.intact, valid=facts.valid, coverage=coverage,
         modification_level=level, modifications_permitted=facts.modifications_permitted,
         modification_details=details, docmdp=docmdp.name if docmdp is not None else None,
-        timestamp=timestamp, profile=profile, indication=indication, sub_indication=sub,
-        sub_filter=_sub_filter(emb).lstrip("/"))
+        timestamp=timestamp,
+        profile=_profile(timestamp, is_ts=is_ts, has_dss=has_dss, later_doc_ts=later_doc_ts),
+        indication=indication, sub_indication=sub, sub_filter=_sub_filter(emb).lstrip("/"))
     return _Examined(report, emb, needs_visual)
 
 
