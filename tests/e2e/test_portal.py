@@ -25,6 +25,11 @@ def sign_in(page, base: str, username: str) -> None:
     page.wait_for_url(re.compile(r".*/meetings/$"))
 
 
+def sent_including(page_number: int) -> re.Pattern[str]:
+    """The viewer's list of reported pages, once it holds this page."""
+    return re.compile(rf"(^|,){page_number}(,|$)")
+
+
 def watch_console(page) -> list[str]:
     """Errors the page logs (CSP violations among them) and failed requests: none allowed.
 
@@ -67,11 +72,14 @@ def test_read_scroll_acknowledge_then_the_dashboard_shows_it(
     viewer = page.locator("#viewer[data-ready=true]")
     viewer.wait_for()
     page.locator(".pdf-page[data-page='1'] canvas").wait_for()
-    page.wait_for_timeout(700)  # read page 1: a page counts once shown for 0.4 s
+    viewer_box = page.locator("#viewer")
+    # A page counts once shown for a moment: stay on each until its report reached the server.
+    expect(viewer_box).to_have_attribute("data-sent-pages", sent_including(1), timeout=10_000)
     for number in (2, 3):  # scroll two pages down
         page.locator(f".pdf-page[data-page='{number}']").scroll_into_view_if_needed()
         page.locator(f".pdf-page[data-page='{number}'] canvas").wait_for()
-        page.wait_for_timeout(700)
+        expect(viewer_box).to_have_attribute("data-sent-pages", sent_including(number),
+                                             timeout=10_000)
     # Every page shown was reported (batched), before the button leaves the page.
     expect(page.locator("#viewer")).to_have_attribute("data-sent-pages", "1,2,3",
                                                       timeout=10_000)

@@ -19,6 +19,7 @@ from meetingsvc.issuance.models import IssuanceUnit, IssuedCopy
 from meetingsvc.meetings.models import Invitation
 from meetingsvc.tracking.models import DeliveryEvent
 from tests.conftest import unavailable
+from tests.issuance.test_crash import expire_leases
 
 REDIS_URL = os.environ.get("MEETINGSVC_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ def broker() -> str:
 
 @pytest.fixture
 def app_config(app_config, broker):
-    return app_config | {"CELERY_BROKER_URL": broker, "ISSUANCE_LEASE_SECONDS": 4}
+    return app_config | {"CELERY_BROKER_URL": broker, "ISSUANCE_LEASE_SECONDS": 3600}
 
 
 @pytest.fixture
@@ -104,6 +105,8 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
     os.killpg(first.pid, signal.SIGKILL)
     first.wait(10)
     assert done_units() < total_units, "the worker finished before it could be killed"
+    # The restarted worker takes over what the dead one held once the leases have run out.
+    assert expire_leases(session) >= 1, "the dead worker left no unit to take over"
 
     start_worker()
     progress_url = f"/meetings/{meeting.id}/issuance/{job_id}/progress.json"

@@ -7,13 +7,16 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from meetingsvc.issuance.models import IssuanceJob, IssuanceUnit, IssuedCopy
 from meetingsvc.issuance.planning import start_issuance
 from meetingsvc.meetings.models import Invitation
+from meetingsvc.models_common import utcnow
 from meetingsvc.tracking.models import DeliveryEvent
 from tests.issuance.conftest import ACTOR
 from tests.issuance.test_planning import POLICY
@@ -26,10 +29,20 @@ def run_pool(app) -> subprocess.Popen:
     env = os.environ | {f"MEETINGSVC_{key}": str(config[key]) for key in (
         "SECRET_KEY", "DATABASE_URL", "BLOB_DIR", "PKI_DIR", "DEV_PKI_PASSPHRASE",
         "TSA_URL")} | {"MEETINGSVC_INSTANCE_PATH": app.instance_path,
-                       "MEETINGSVC_ISSUANCE_LEASE_SECONDS": "3"}
+                       # Long enough that only expire_leases() lets a unit be taken again.
+                       "MEETINGSVC_ISSUANCE_LEASE_SECONDS": "3600"}
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "meetingsvc", "issuance",
                              "run", "--pool"], cwd=ROOT, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def expire_leases(session: Session) -> int:
+    """Move every running unit's lease into the past, as a clock jump past its end would."""
+    expired = session.execute(
+        update(IssuanceUnit).where(IssuanceUnit.status == "running")
+        .values(lease_until=utcnow() - timedelta(seconds=1))).rowcount
+    session.commit()
+    return expired
 
 
 def test_a_killed_service_finishes_the_job_when_started_again(app, session, prepared,
@@ -55,7 +68,7 @@ def test_a_killed_service_finishes_the_job_when_started_again(app, session, prep
     first.wait(10)
     assert done() < total, "the job finished before the kill"
 
-    time.sleep(3.5)  # the dead runner's leases run out
+    assert expire_leases(session) >= 1, "the dead runner left no unit to take over"
     second = run_pool(app)
     assert second.wait(240) == 0
     session.expire_all()
