@@ -21,12 +21,3 @@ def alembic_config(app: Flask) -> Config:
 
 def upgrade(app: Flask, revision: str = "head") -> None:
     command.upgrade(alembic_config(app), revision)
-
-
-def current_revision(app: Flask) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    from .extensions import db
-
-    with db.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import Membership
 from ..meetings.models import Invitation
-from .models import Audience, Document, DocumentRecipient
+from .models import Audience, Document
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,3 @@ def entitled_documents(session: Session, invitation: Invitation) -> list[Documen
         select(Document).where(Document.meeting_id == invitation.meeting_id).order_by(Document.id)
     )
     return [doc for doc in documents if is_entitled(recipient, audience_rule(doc))]
-
-
-def named_recipient_ids(session: Session, document_id: int) -> set[int]:
-    return set(session.scalars(
-        select(DocumentRecipient.user_id).where(DocumentRecipient.document_id == document_id)
-    ))

@@ -18,9 +18,6 @@ from openpyxl import Workbook
 from ..exports_safe import safe_row, xlsx_text_row
 from .dashboard import Matrix, stage_of
 
-HEADER_KEYS = ("delegate", "position", "symbol", "title", "state", "delivered", "downloaded",
-               "opened", "pages_viewed", "pages", "acknowledged", "recalled")
-
 
 def export_lines(matrix: Matrix, zone: ZoneInfo, state_label: Callable[[str], str]
                  ) -> Iterator[list[object]]:
