@@ -136,3 +136,21 @@ def test_times_in_the_evidence_summary_are_in_the_office_time_zone():
     stored = datetime(2026, 1, 1, 1, 0)  # naive: UTC, as the database keeps it
     assert _local(stored, ZoneInfo("Asia/Ho_Chi_Minh")) == "01/01/2026 08:00 (UTC+7)"
     assert _local(stored, ZoneInfo("America/St_Johns")) == "31/12/2025 21:30 (UTC-3:30)"
+
+
+def test_the_papers_and_the_signature_stamp_use_the_office_time_zone(tmp_path):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from meetingsvc.issuance.keys import signer_settings
+    from meetingsvc.issuance.services import local_time
+
+    stored = datetime(2026, 1, 1, 20, 0)  # 20:00 UTC is the next morning in Hà Nội
+    assert local_time(stored, ZoneInfo("Asia/Ho_Chi_Minh")) == datetime(2026, 1, 2, 3, 0)
+    assert local_time(stored, ZoneInfo("Europe/Paris")) == datetime(2026, 1, 1, 21, 0)
+    pki = tmp_path / "pki"
+    pki.mkdir()
+    (pki / "office.p12").write_bytes(b"not read here")
+    app = create_app(settings(tmp_path, DEV_PKI_PASSPHRASE="x", OFFICE_TIMEZONE="Europe/Paris"))
+    stamp = signer_settings(app.config, app.instance_path).stamp
+    assert stamp.timezone == ZoneInfo("Europe/Paris")

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
@@ -59,7 +60,8 @@ def worker_config(app: Flask) -> WorkerConfig:
 
 def link_settings(app: Flask) -> LinkSettings:
     return LinkSettings(public_base_url=app.config["PUBLIC_BASE_URL"],
-                        office_name=app.config["OFFICE_NAME"])
+                        office_name=app.config["OFFICE_NAME"],
+                        office_zone=ZoneInfo(app.config["OFFICE_TIMEZONE"]))
 
 
 def lease(app: Flask) -> timedelta:

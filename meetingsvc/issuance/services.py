@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -83,6 +84,8 @@ def claimable_unit_ids(session: Session) -> list[int]:
 class LinkSettings:
     public_base_url: str
     office_name: str
+    #: The office's time zone (OFFICE_TIMEZONE): the meeting's date and time on the papers.
+    office_zone: ZoneInfo
 
 
 def build_unit_spec(session: Session, unit: IssuanceUnit, links: LinkSettings) -> UnitSpec:
@@ -108,7 +111,7 @@ def build_unit_spec(session: Session, unit: IssuanceUnit, links: LinkSettings) -
             copy_total=packet_copy.copy_total, qr_url=_verify_url(links, packet_copy),
             metadata=_metadata(packet_copy, "PACKET"), body_name=meeting.body.name_vi,
             session_number=meeting.session_number, meeting_title=meeting.title,
-            starts_at=local_time(meeting.starts_at), place=meeting.place,
+            starts_at=local_time(meeting.starts_at, links.office_zone), place=meeting.place,
             delegate_name=user.full_name, delegate_title=user.title or "",
             office_name=links.office_name,
             listed_only=_recalled_listing(session, meeting.id, user.id, newer))
@@ -116,17 +119,15 @@ def build_unit_spec(session: Session, unit: IssuanceUnit, links: LinkSettings) -
                     packet=packet)
 
 
-VIETNAM_UTC_OFFSET = timedelta(hours=7)
+def local_time(moment: datetime, zone: ZoneInfo) -> datetime:
+    """A stored time (naive means UTC) as the office's clock reads it, without a zone."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone).replace(tzinfo=None)
 
 
-def local_time(moment: datetime) -> datetime:
-    """A stored UTC time as Vietnam reads it (UTC+7, no daylight saving)."""
-    return (moment + VIETNAM_UTC_OFFSET).replace(tzinfo=None)
-
-
-def copy_meeting_line(meeting: Meeting) -> str:
+def copy_meeting_line(meeting: Meeting, zone: ZoneInfo) -> str:
     return meeting_line(meeting.body.name_vi, f"Hội nghị lần thứ {meeting.session_number}",
-                        local_time(meeting.starts_at).date())
+                        local_time(meeting.starts_at, zone).date())
 
 
 def _verify_url(links: LinkSettings, copy: IssuedCopy) -> str:
@@ -148,7 +149,8 @@ def _item_spec(copy: IssuedCopy, meeting: Meeting, links: LinkSettings, *,
     mark = Confidentiality(document.confidentiality).label_vi
     return ItemCopySpec(
         copy_id=copy.id, source_sha256=version.blob_sha256,
-        stamp=CopyStamp(confidentiality_mark=mark, meeting_line=copy_meeting_line(meeting),
+        stamp=CopyStamp(confidentiality_mark=mark,
+                        meeting_line=copy_meeting_line(meeting, links.office_zone),
                         copy_number=copy.copy_number, copy_total=copy.copy_total,
                         delegate_name=copy.user.full_name, copy_id=f"#{copy.id}"),
         qr_url=_verify_url(links, copy), metadata=_metadata(copy, document.symbol),
