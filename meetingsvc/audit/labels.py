@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import N_
+from ..issuance.models import Channel
 
 #: ETSI EN 319 102-1 main indications, written the way auditors read them.
 INDICATIONS = {
@@ -60,7 +61,7 @@ FOUND_BY = {
 }
 
 CHANNELS = {
-    "download": N_("download"),
-    "view_only": N_("viewer only"),
-    "print": N_("paper copy"),
+    Channel.DOWNLOAD: N_("download"),
+    Channel.VIEW_ONLY: N_("viewer only"),
+    Channel.PRINT: N_("paper copy"),
 }
