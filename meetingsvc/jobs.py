@@ -49,7 +49,7 @@ def issue_unit(unit_id: int) -> str:
             except Exception as exc:  # recorded on the unit, retried up to the limit
                 log.exception("issuance unit %s failed", unit_id)
                 result, error = None, f"{type(exc).__name__}: {exc}"
-            runner.record(app, spec, result, error)
+            runner.record_unit_outcome(app, spec, result, error)
             if result is None or not result.complete:
                 runner.enqueue_claimable_units(app)
             return "done"

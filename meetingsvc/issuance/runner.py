@@ -81,7 +81,8 @@ def claim_next(app: Flask, worker: str, unit_id: int | None = None) -> UnitSpec 
         raise
 
 
-def record(app: Flask, spec: UnitSpec, result: UnitResult | None, error: str | None) -> None:
+def record_unit_outcome(app: Flask, spec: UnitSpec, result: UnitResult | None,
+                        error: str | None) -> None:
     """Store a unit's result (or its failure) in one committed transaction.
 
     Dropped if the claim it was made under is no longer the unit's: the lease ran
@@ -121,7 +122,7 @@ def run_units_inline(app: Flask, worker: str | None = None) -> int:
         except Exception as exc:  # a unit that breaks is recorded, never lost
             log.exception("issuance unit %s failed", spec.unit_id)
             result, error = None, f"{type(exc).__name__}: {exc}"
-        record(app, spec, result, error)
+        record_unit_outcome(app, spec, result, error)
         done += 1
     return done
 
@@ -183,8 +184,8 @@ class EmbeddedRunner:
                 yield spec
 
         for outcome in pool.imap(produce_unit, claimed()):
-            record(self.app, in_flight.pop(outcome.index),
-                   outcome.value if outcome.ok else None, outcome.error)
+            record_unit_outcome(self.app, in_flight.pop(outcome.index),
+                                outcome.value if outcome.ok else None, outcome.error)
 
 
 def start_runner(app: Flask) -> None:

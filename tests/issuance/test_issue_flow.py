@@ -214,7 +214,7 @@ def test_a_result_made_under_a_lost_claim_is_dropped(app, session, prepared):
     from datetime import timedelta
 
     from meetingsvc.issuance.production import init_worker, produce_unit
-    from meetingsvc.issuance.runner import claim_next, record, worker_config
+    from meetingsvc.issuance.runner import claim_next, record_unit_outcome, worker_config
     from meetingsvc.issuance.services import claim_unit
 
     start_issuance(session, prepared.meeting, ACTOR, POLICY)
@@ -227,7 +227,7 @@ def test_a_result_made_under_a_lost_claim_is_dropped(app, session, prepared):
     taken_over = claim_unit(session, "worker-b", timedelta(minutes=5), unit_id=stale.unit_id)
     session.commit()
     assert taken_over is not None and taken_over.claimed_by != stale.claim
-    record(app, stale, produce_unit(stale), None)
+    record_unit_outcome(app, stale, produce_unit(stale), None)
     session.expire_all()
     assert session.get(IssuanceUnit, stale.unit_id).status == "running"
     assert not session.scalar(select(func.count()).select_from(DeliveryEvent))

@@ -30,7 +30,7 @@ from meetingsvc.issuance.models import IssuanceUnit, IssuedCopy
 from meetingsvc.issuance.planning import start_issuance
 from meetingsvc.issuance.production import init_worker, produce_unit
 from meetingsvc.issuance.recall import recall_document
-from meetingsvc.issuance.runner import claim_next, record, worker_config
+from meetingsvc.issuance.runner import claim_next, record_unit_outcome, worker_config
 from meetingsvc.meetings.models import Meeting
 from tests.issuance.conftest import ACTOR, POLICY
 
@@ -110,7 +110,7 @@ def run_units_of(app, user_id: int) -> None:
             IssuanceUnit.user_id == user_id, IssuanceUnit.status == "pending")):
         spec = claim_next(app, "crawl-test", unit_id=unit_id)
         assert spec is not None
-        record(app, spec, produce_unit(spec), None)
+        record_unit_outcome(app, spec, produce_unit(spec), None)
 
 
 @pytest.fixture
