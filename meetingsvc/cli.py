@@ -217,7 +217,7 @@ def audit_checkpoint_command() -> None:
     """Sign the audit log's head now with the office key (e.g. nightly from cron)."""
     from flask import current_app
 
-    from .audit.checkpoints import write_checkpoint
+    from .audit.appends import write_checkpoint
     from .issuance.keys import key_source
 
     try:

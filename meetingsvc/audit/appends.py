@@ -20,9 +20,11 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction, make_transient, scoped_session
 
+from signing import KeySource
+
 from .chain import chain_hash, chain_head, lock_chain
-from .checkpoints import checkpoint_if_due
-from .models import AuditEvent
+from .checkpoints import checkpoint_head, checkpoint_if_due
+from .models import AuditCheckpoint, AuditEvent
 
 __all__ = ["APPEND_ATTEMPTS", "append_pending", "queue"]
 
@@ -38,6 +40,15 @@ def queue(session: Session, row: AuditEvent) -> None:
     session = _plain(session)
     current = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_PENDING, []).append((current, row))
+
+
+def write_checkpoint(session: Session, key: KeySource) -> AuditCheckpoint | None:
+    """Sign the chain's head now (``flask audit checkpoint``, the evidence export).
+
+    Rows this transaction recorded are appended first, so the head is theirs.
+    """
+    append_pending(session)
+    return checkpoint_head(session, key)
 
 
 def append_pending(session: Session) -> list[AuditEvent]:

@@ -98,14 +98,11 @@ def _store(session: Session, checkpoint: AuditCheckpoint) -> AuditCheckpoint:
     return checkpoint
 
 
-def write_checkpoint(session: Session, key: KeySource) -> AuditCheckpoint | None:
+def checkpoint_head(session: Session, key: KeySource) -> AuditCheckpoint | None:
     """Sign the chain's current head, unless the newest checkpoint already covers it.
 
-    Rows this transaction recorded are appended first, so the head is theirs.
+    ``appends.write_checkpoint`` appends this transaction's pending rows first.
     """
-    from .appends import append_pending  # it signs checkpoints with this module
-
-    append_pending(session)
     lock_chain(session)
     head = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
     last = newest_checkpoint(session)

@@ -39,8 +39,9 @@ from ..exports_safe import safe_row
 from ..issuance.models import IssuedCopy
 from ..meetings.models import Meeting
 from ..tracking.models import DeliveryEvent
+from .appends import write_checkpoint
 from .chain import chain_hash, content_of
-from .checkpoints import newest_checkpoint, sign_detached, write_checkpoint
+from .checkpoints import newest_checkpoint, sign_detached
 from .models import AuditCheckpoint, AuditEvent
 from .services import Actor, record
 from .summary import DelegateLine, DocumentLine, EvidenceSummary, render_summary, sign_summary
