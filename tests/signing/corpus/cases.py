@@ -35,6 +35,7 @@ from .kit import (
     dss_refs,
     fill_field,
     free_objects,
+    helvetica_form,
     opaque_text,
     sign,
     update,
@@ -202,17 +203,7 @@ def _overlay(subtype: str) -> Callable[[Kit], bytes]:
             page = writer.root["/Pages"]["/Kids"][0].get_object()
             x1, y1, x2, y2 = OVER_TEXT
             content = opaque_text(x2 - x1, y2 - y1, "DA SUA" if subtype == "/FreeText" else "")
-            stream = generic.StreamObject({
-                pdf_name("/Type"): pdf_name("/XObject"), pdf_name("/Subtype"): pdf_name("/Form"),
-                pdf_name("/BBox"): generic.ArrayObject(
-                    generic.FloatObject(v) for v in (0, 0, x2 - x1, y2 - y1)),
-                pdf_name("/Resources"): generic.DictionaryObject({
-                    pdf_name("/Font"): generic.DictionaryObject({
-                        pdf_name("/Helv"): generic.DictionaryObject({
-                            pdf_name("/Type"): pdf_name("/Font"),
-                            pdf_name("/Subtype"): pdf_name("/Type1"),
-                            pdf_name("/BaseFont"): pdf_name("/Helvetica")})})}),
-            }, stream_data=content)
+            stream = helvetica_form(x2 - x1, y2 - y1, content)
             annot = writer.add_object(generic.DictionaryObject({
                 pdf_name("/Type"): pdf_name("/Annot"), pdf_name("/Subtype"): pdf_name(subtype),
                 pdf_name("/Rect"): generic.ArrayObject(generic.FloatObject(v)

@@ -187,6 +187,22 @@ HELVETICA = {"/Font": {"/Helv": {"/Type": "/Font", "/Subtype": "/Type1",
                                  "/BaseFont": "/Helvetica"}}}
 
 
+def helvetica_form(width: float, height: float, content: bytes) -> generic.StreamObject:
+    """An appearance (form XObject) of ``width`` × ``height`` with Helvetica as /Helv,
+    for pyHanko's incremental writer."""
+    return generic.StreamObject({
+        pdf_name("/Type"): pdf_name("/XObject"), pdf_name("/Subtype"): pdf_name("/Form"),
+        pdf_name("/BBox"): generic.ArrayObject(
+            generic.FloatObject(v) for v in (0, 0, width, height)),
+        pdf_name("/Resources"): generic.DictionaryObject({
+            pdf_name("/Font"): generic.DictionaryObject({
+                pdf_name("/Helv"): generic.DictionaryObject({
+                    pdf_name("/Type"): pdf_name("/Font"),
+                    pdf_name("/Subtype"): pdf_name("/Type1"),
+                    pdf_name("/BaseFont"): pdf_name("/Helvetica")})})}),
+    }, stream_data=content)
+
+
 def appearance(pdf: pikepdf.Pdf, width: float, height: float, content: bytes
                ) -> pikepdf.Stream:
     """A form XObject to use as a widget's or annotation's normal appearance."""
@@ -235,17 +251,7 @@ def fill_field(name: str, value: str, shown: bytes) -> Update:
             if field["/T"] != name:
                 continue
             x1, y1, x2, y2 = (float(v) for v in field["/Rect"])
-            stream = generic.StreamObject({
-                pdf_name("/Type"): pdf_name("/XObject"), pdf_name("/Subtype"): pdf_name("/Form"),
-                pdf_name("/BBox"): generic.ArrayObject(
-                    generic.FloatObject(v) for v in (0, 0, x2 - x1, y2 - y1)),
-                pdf_name("/Resources"): generic.DictionaryObject({
-                    pdf_name("/Font"): generic.DictionaryObject({
-                        pdf_name("/Helv"): generic.DictionaryObject({
-                            pdf_name("/Type"): pdf_name("/Font"),
-                            pdf_name("/Subtype"): pdf_name("/Type1"),
-                            pdf_name("/BaseFont"): pdf_name("/Helvetica")})})}),
-            }, stream_data=shown)
+            stream = helvetica_form(x2 - x1, y2 - y1, shown)
             field[pdf_name("/V")] = generic.TextStringObject(value)
             field[pdf_name("/AP")] = generic.DictionaryObject(
                 {pdf_name("/N"): writer.add_object(stream)})
