@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base
@@ -57,6 +57,9 @@ class User(UserMixin, Base):
     #: Raised by one whenever every session of the account must end (sign-out, password
     #: reset, deactivation, role change); a session made under an older value is refused.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Set when an admin gave the account a temporary password: until its holder chooses
+    #: their own, every page but the password change and sign-out is closed to them.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Base32 TOTP secret of the second factor; ``None`` while two-factor sign-in is off.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     #: The TOTP time step of the last code accepted; a code of that step or older is refused.
