@@ -248,6 +248,7 @@ def configure_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .documents.views import bp as documents_bp
     from .errors_views import register_error_pages
+    from .issuance.paper_views import bp as paper_bp
     from .issuance.views import bp as issuance_bp
     from .meetings.views import bp as meetings_bp
     from .tracking.receipts_views import bp as receipts_bp
@@ -257,6 +258,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(issuance_bp)
+    app.register_blueprint(paper_bp)
     app.register_blueprint(tracking_bp)
     app.register_blueprint(receipts_bp)
     app.register_blueprint(audit_bp)

@@ -33,6 +33,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms_common import choices
 from ..meetings.services import STAFF_ROLES, invitation_of
+from ..tracking.dashboard import document_holders
 from ..tracking.portal import meeting_portal
 from .blobs import blob_store
 from .forms import DocumentForm, VersionForm
@@ -119,7 +120,8 @@ def show_document(meeting_id: int, document_id: int) -> str:
     user = the_user()
     if user.has_role(*STAFF_ROLES):
         return render_template("documents/show.html", meeting=meeting, document=document,
-                               form=VersionForm(), staff=True)
+                               form=VersionForm(), staff=True,
+                               holders=document_holders(db.session, document))
     invitation = invitation_of(db.session, meeting, user)
     portal = None
     if invitation is not None:

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
-from ..documents.models import Document
-from ..issuance.models import CopyStatus
+from ..documents.models import Document, DocumentVersion
+from ..issuance.models import Channel, CopyKind, CopyStatus, IssuedCopy
 from ..meetings.models import AgendaItem, Meeting
 from ..meetings.services import invitations_in_protocol_order
 from .models import Reminder, ReminderReason
@@ -204,5 +204,75 @@ def _chart(cells: Sequence[CopyProgress | None], now: datetime) -> Chart:
                  points(acknowledged), len(opened), len(acknowledged))
 
 
-__all__ = ["Chart", "Column", "Matrix", "ReceiptFilter", "Row", "Stage", "receipt_matrix",
-           "stage_of"]
+@dataclass(frozen=True)
+class Holder:
+    """Who holds one numbered copy of a document, and how far it got."""
+
+    copy_id: int
+    label: str
+    version: int
+    delegate_name: str
+    delegate_title: str
+    channel: str
+    #: issued, being_issued, failed, downloaded, opened, acknowledged, recalled,
+    #: superseded; for paper copies not_printed, printed, handed_over, returned.
+    state: str
+    #: When the copy reached that state (None when the system cannot know it).
+    at: datetime | None
+    issued_at: datetime | None
+
+
+def document_holders(session: Session, document: Document) -> list[Holder]:
+    """Every copy of the document issued so far, newest version first, by copy number:
+    the secretariat's answer to "who holds which copy, and where is it"."""
+    copies = list(session.scalars(
+        select(IssuedCopy).join(DocumentVersion,
+                                DocumentVersion.id == IssuedCopy.document_version_id)
+        .where(DocumentVersion.document_id == document.id,
+               IssuedCopy.kind == CopyKind.ITEM.value)
+        .order_by(DocumentVersion.number.desc(), IssuedCopy.copy_number)))
+    if not copies:
+        return []
+    progress = {p.copy_id: p for p in copy_progress(
+        session, [document.meeting_id], copy_ids=[c.id for c in copies], current_only=False)}
+    return [_holder(copy, progress.get(copy.id)) for copy in copies]
+
+
+def _holder(copy: IssuedCopy, progress: CopyProgress | None) -> Holder:
+    state, at = _holder_state(copy, progress)
+    version = copy.document_version
+    return Holder(copy.id, copy.label, version.number if version else 0, copy.user.full_name,
+                  copy.user.title or "", copy.channel, state, at,
+                  copy.delivered_at if copy.channel != Channel.PRINT.value else copy.signed_at)
+
+
+def _holder_state(copy: IssuedCopy, progress: CopyProgress | None
+                  ) -> tuple[str, datetime | None]:
+    if copy.recalled_at is not None:
+        return "recalled", copy.recalled_at
+    if copy.channel == Channel.PRINT.value:
+        # A paper copy handed over stays the delegate's to return, new version or not.
+        if copy.returned_at is not None:
+            return "returned", copy.returned_at
+        if copy.handed_over_at is not None:
+            return "handed_over", copy.handed_over_at
+    if copy.superseded_at is not None:
+        return "superseded", copy.superseded_at
+    if copy.status == CopyStatus.FAILED.value:
+        return "failed", None
+    if copy.channel == Channel.PRINT.value:
+        if copy.status == CopyStatus.PENDING.value:
+            return "being_issued", None
+        return ("printed", copy.printed_at) if copy.printed_at else ("not_printed", None)
+    if copy.status != CopyStatus.DELIVERED.value or progress is None:
+        return "being_issued", None
+    for state, moment in (("acknowledged", progress.acknowledged_at),
+                          ("opened", progress.opened_at),
+                          ("downloaded", progress.downloaded_at)):
+        if moment is not None:
+            return state, moment
+    return "issued", copy.delivered_at
+
+
+__all__ = ["Chart", "Column", "Holder", "Matrix", "ReceiptFilter", "Row", "Stage",
+           "document_holders", "receipt_matrix", "stage_of"]
