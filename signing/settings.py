@@ -23,13 +23,9 @@ __all__ = [
     "SignerSettings",
     "SignRequest",
     "TrustSettings",
-    "VIETNAM_TZ",
     "DEFAULT_FONT",
     "METADATA_KEY_PATTERN",
 ]
-
-VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
-"""Indochina Time, in which the stamp shows the signing time."""
 
 DEFAULT_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 """Debian's DejaVu Sans: a TrueType font with every Vietnamese letter."""
@@ -81,8 +77,9 @@ class StampSettings:
     office_name: str | None = None
     """First line of the stamp; ``None`` uses the signing certificate's common name
     (the office, e.g. "Văn phòng Tỉnh ủy")."""
-    timezone: dt.tzinfo = VIETNAM_TZ
-    """Time zone in which the signing time is shown."""
+    timezone: dt.tzinfo = dt.UTC
+    """Time zone in which the signing time is shown: the caller passes its office's
+    (meetingsvc: OFFICE_TIMEZONE); the library knows no place of its own."""
 
 
 @dataclass(frozen=True)

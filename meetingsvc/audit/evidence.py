@@ -17,7 +17,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -38,6 +38,7 @@ from ..errors import N_, DomainError
 from ..exports_safe import safe_row
 from ..issuance.models import IssuedCopy
 from ..meetings.models import Meeting
+from ..timezones import office_time, utc_offset_label
 from ..tracking.models import DeliveryEvent
 from .appends import write_checkpoint
 from .chain import chain_hash, content_of
@@ -293,11 +294,8 @@ def _readme(meeting: Meeting, start: ExportStart, copies: int, files: int) -> by
 
 def _local(moment: datetime, zone: ZoneInfo) -> str:
     """A stored time (naive means UTC) as the office reads it, with its offset: "(UTC+7)"."""
-    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone)
-    minutes = int(local.utcoffset().total_seconds()) // 60  # type: ignore[union-attr]
-    hours, rest = divmod(abs(minutes), 60)
-    offset = ("-" if minutes < 0 else "+") + str(hours) + (f":{rest:02d}" if rest else "")
-    return local.strftime("%d/%m/%Y %H:%M") + f" (UTC{offset})"
+    local = office_time(moment, zone)
+    return local.strftime("%d/%m/%Y %H:%M") + f" ({utc_offset_label(local)})"
 
 
 def _summary(meeting: Meeting, start: ExportStart, settings: EvidenceSettings,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -40,6 +39,7 @@ from ..issuance.keys import (
 )
 from ..meetings.forms import EmptyForm
 from ..meetings.models import Meeting
+from ..timezones import office_day_start, office_time, office_zone
 from . import labels
 from .evidence import EvidenceSettings, start_export, write_evidence
 from .forms import LogFilterForm, VerifyForm
@@ -59,11 +59,6 @@ from .tracing import copy_by_token
 from .verification import read_upload, recent_verifications, report_of, verify_upload
 
 bp = Blueprint("audit", __name__)
-
-
-def _office_zone() -> ZoneInfo:
-    """Dates in the log filter and export names are the office's calendar days."""
-    return ZoneInfo(current_app.config["OFFICE_TIMEZONE"])
 
 
 @bp.app_template_filter("audit_datetime")
@@ -162,7 +157,7 @@ def verification_json(record_id: int) -> Response:
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), _office_zone()).astimezone(UTC)
+    return office_day_start(day)
 
 
 @bp.get("/audit/log")
@@ -206,7 +201,7 @@ def _evidence_settings() -> EvidenceSettings:
         key=key_source(config, instance), signer=signer_settings(config, instance),
         font_dir=Path(config["PDF_FONT_DIR"]), office_name=config["OFFICE_NAME"],
         public_pki_files=public_pki_files(config),
-        office_zone=ZoneInfo(config["OFFICE_TIMEZONE"]))
+        office_zone=office_zone())
 
 
 @bp.post("/audit/meetings/<int:meeting_id>/evidence")
@@ -230,6 +225,6 @@ def export_evidence(meeting_id: int) -> ResponseReturnValue:
         flash_error(error)
         return redirect(url_for(".home"))
     spool.seek(0)
-    stamp = start.exported_at.astimezone(_office_zone()).strftime("%Y%m%d-%H%M")
+    stamp = office_time(start.exported_at).strftime("%Y%m%d-%H%M")
     return send_file(spool, mimetype="application/zip", as_attachment=True,
                      download_name=f"ho-so-chung-cu-hoi-nghi-{meeting.id}-{stamp}.zip")

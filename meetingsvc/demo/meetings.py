@@ -9,16 +9,16 @@ the Standing Committee may receive.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from ..documents.vocabulary import KINDS, Confidentiality, DocumentKind
+from ..timezones import default_office_zone
 from .people import GUESTS, MEMBERS
 
 __all__ = [
     "AUDIENCE_ALL",
     "AUDIENCE_STANDING_COMMITTEE",
     "KINDS",
-    "VIETNAM_TZ",
     "AgendaItem",
     "Confidentiality",
     "DemoDocument",
@@ -28,8 +28,6 @@ __all__ = [
     "demo_meetings",
     "reporting_period",
 ]
-
-VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
 
 AUDIENCE_ALL = "all"
 """Every delegate invited to the meeting receives the document."""
@@ -277,9 +275,11 @@ def _committee_agenda(office: _Office, period: str, year: int) -> tuple[AgendaIt
 # fmt: on
 
 
-def demo_meetings(today: date) -> list[DemoMeeting]:
+def demo_meetings(today: date, zone: tzinfo | None = None) -> list[DemoMeeting]:
     """The Standing Committee session (a week on) and the Executive Committee
-    session (a fortnight on), with papers dated a few days before each."""
+    session (a fortnight on), with papers dated a few days before each; their
+    times are the office's clock in ``zone`` (default: OFFICE_TIMEZONE's default)."""
+    zone = zone or default_office_zone()
     standing_day = _working_day(today + timedelta(days=7))
     committee_day = _working_day(today + timedelta(days=14))
     standing_members = tuple(p.username for p in MEMBERS if p.is_member_of("btv"))
@@ -287,7 +287,7 @@ def demo_meetings(today: date) -> list[DemoMeeting]:
         body="btv",
         number=45,
         title="Hội nghị Ban Thường vụ Tỉnh ủy lần thứ 45",
-        starts_at=datetime.combine(standing_day, time(8, 0), VIETNAM_TZ),
+        starts_at=datetime.combine(standing_day, time(8, 0), zone),
         place="Phòng họp số 1, Tỉnh ủy Sơn Hà",
         chair=_SECRETARY,
         members=standing_members,
@@ -302,7 +302,7 @@ def demo_meetings(today: date) -> list[DemoMeeting]:
         body="bch",
         number=12,
         title="Hội nghị Ban Chấp hành Đảng bộ tỉnh lần thứ 12",
-        starts_at=datetime.combine(committee_day, time(7, 30), VIETNAM_TZ),
+        starts_at=datetime.combine(committee_day, time(7, 30), zone),
         place="Hội trường Tỉnh ủy Sơn Hà",
         chair=_SECRETARY,
         members=tuple(p.username for p in MEMBERS),

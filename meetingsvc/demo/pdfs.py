@@ -19,7 +19,7 @@ import functools
 import hashlib
 import random
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from fpdf import FPDF
@@ -27,7 +27,6 @@ from fpdf import FPDF
 from .meetings import (
     AUDIENCE_ALL,
     KINDS,
-    VIETNAM_TZ,
     Confidentiality,
     DemoDocument,
     DocumentKind,
@@ -159,7 +158,7 @@ def render_document_pdf(
 ) -> bytes:
     """The document `spec` describes as a PDF of `pages` pages (default: the
     spec's own count). The same arguments always give the same bytes."""
-    creation = datetime.combine(spec.issued_on, time(8, 0), VIETNAM_TZ)
+    creation = datetime.combine(spec.issued_on, time(8, 0), UTC)
     return _render(
         spec,
         spec.pages if pages is None else pages,
@@ -190,7 +189,7 @@ def render_generic_pdf(
         signature=SignatureBlock("T/M BAN THƯỜNG VỤ", "BÍ THƯ", "nguyenkhacthang"),
         recipients=("- Các đồng chí Tỉnh ủy viên,", "- Lưu Văn phòng Tỉnh ủy."),
     )
-    creation = datetime.combine(_GENERIC_DATE, time(8, 0), VIETNAM_TZ)
+    creation = datetime.combine(_GENERIC_DATE, time(8, 0), UTC)
     return _render(spec, pages, _seed_for(f"generic:{seed}"), Path(font_dir), PROVINCE, creation)
 
 

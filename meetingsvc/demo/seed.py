@@ -19,6 +19,7 @@ from ..documents.models import Audience
 from ..documents.services import DocumentDetails, Upload, create_document
 from ..meetings.models import Invitation, InvitationRole
 from ..meetings.services import MeetingDetails, add_agenda_item, create_meeting
+from ..timezones import zone_named
 from .meetings import AUDIENCE_STANDING_COMMITTEE, DemoMeeting, demo_meetings
 from .pdfs import render_document_pdf
 from .people import BODIES, GUESTS, MEMBERS
@@ -58,7 +59,7 @@ def seed_demo(
     progress(f"{len(users)} accounts, {len(bodies)} bodies")
     store = BlobStore(Path(config["BLOB_DIR"]))
     font_dir = Path(config["PDF_FONT_DIR"])
-    meetings = demo_meetings(today or date.today())
+    meetings = demo_meetings(today or date.today(), zone_named(config["OFFICE_TIMEZONE"]))
     for demo in meetings:
         _seed_meeting(session, store, font_dir, demo, bodies, users)
         progress(f"{demo.title}: {len(demo.items)} agenda items with their papers")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select, update
@@ -23,6 +23,7 @@ from ..documents.models import Blob, DocumentVersion
 from ..documents.vocabulary import Confidentiality
 from ..meetings.models import Meeting
 from ..models_common import utcnow
+from ..timezones import office_time
 from ..tracking.models import DeliveryEvent, EventKind
 from .models import (
     Channel,
@@ -111,7 +112,7 @@ def build_unit_spec(session: Session, unit: IssuanceUnit, links: LinkSettings) -
             copy_total=packet_copy.copy_total, qr_url=_verify_url(links, packet_copy),
             metadata=_metadata(packet_copy, "PACKET"), body_name=meeting.body.name_vi,
             session_number=meeting.session_number, meeting_title=meeting.title,
-            starts_at=local_time(meeting.starts_at, links.office_zone), place=meeting.place,
+            starts_at=office_time(meeting.starts_at, links.office_zone), place=meeting.place,
             delegate_name=user.full_name, delegate_title=user.title or "",
             office_name=links.office_name,
             listed_only=_recalled_listing(session, meeting.id, user.id, newer))
@@ -121,8 +122,7 @@ def build_unit_spec(session: Session, unit: IssuanceUnit, links: LinkSettings) -
 
 def local_time(moment: datetime, zone: ZoneInfo) -> datetime:
     """A stored time (naive means UTC) as the office's clock reads it, without a zone."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(zone).replace(tzinfo=None)
+    return office_time(moment, zone).replace(tzinfo=None)
 
 
 def copy_meeting_line(meeting: Meeting, zone: ZoneInfo) -> str:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -29,6 +28,7 @@ from ..extensions import db
 from ..forms_common import choices
 from ..issuance.services import jobs_of
 from ..models_common import utcnow
+from ..timezones import office_time, office_zone
 from ..tracking.portal import delegate_home, meeting_portal
 from .forms import AgendaItemForm, EmptyForm, GuestForm, MeetingForm
 from .models import AgendaItem, Invitation, InvitationRole, Meeting
@@ -89,7 +89,7 @@ def edit_meeting(meeting_id: int) -> Response | str:
     form = MeetingForm(obj=meeting)
     form.body_id.choices = choices([(meeting.body.id, meeting.body.name_vi)])
     if request.method == "GET":
-        form.starts_at.data = meeting.starts_at.astimezone(_zone()).replace(tzinfo=None)
+        form.starts_at.data = office_time(meeting.starts_at).replace(tzinfo=None)
     if form.validate_on_submit():
         update_meeting(db.session, meeting, _details(form), current_actor())
         flash(_("Meeting saved."), "success")
@@ -229,17 +229,13 @@ def remove_item(meeting_id: int, item_id: int) -> Response:
     return redirect(url_for(".show_meeting", meeting_id=meeting.id, _anchor="agenda"))
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["OFFICE_TIMEZONE"])
-
-
 def _details(form: MeetingForm) -> MeetingDetails:
     starts: datetime = form.starts_at.data  # type: ignore[assignment]
     return MeetingDetails(
         body_id=form.body_id.data,
         session_number=form.session_number.data or 0,
         title=form.title.data or "",
-        starts_at=starts.replace(tzinfo=_zone()),
+        starts_at=starts.replace(tzinfo=office_zone()),
         place=form.place.data or "",
     )
 

@@ -29,6 +29,7 @@ from PIL import Image, ImageDraw, ImageFont
 from signing import Indication, TrustSettings, verify_pdf
 
 from ..errors import N_, DomainError
+from ..timezones import office_time, zone_named
 
 __all__ = [
     "RENDER_WIDTH",
@@ -283,10 +284,8 @@ def _cache_for(directory: str, max_bytes: int) -> PageCache:
 
 
 def view_time(at: datetime, zone: str) -> str:
-    """"07/12/2026 14:05" in the office's time zone."""
-    from zoneinfo import ZoneInfo
-
-    return at.astimezone(ZoneInfo(zone)).strftime("%d/%m/%Y %H:%M")
+    """"07/12/2026 14:05" in the office's time zone (its IANA name)."""
+    return office_time(at, zone_named(zone)).strftime("%d/%m/%Y %H:%M")
 
 
 def verify_copy(pdf_path: Path, copy_id: int, trust: TrustSettings) -> CopyVerdict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -29,6 +28,7 @@ from ..issuance.models import IssuedCopy
 from ..meetings.models import Meeting
 from ..meetings.services import STAFF_ROLES, invitation_of
 from ..models_common import utcnow
+from ..timezones import office_zone as local_zone
 from .dashboard import Matrix, ReceiptFilter, Row, receipt_matrix, stage_of
 from .exports import receipts_csv, receipts_xlsx
 from .files import content_disposition, readable_file_name
@@ -71,15 +71,6 @@ EVENT_LABELS = {
 EXPORT_HEADER = (N_("Delegate"), N_("Position"), N_("Symbol"), N_("Title"), N_("State"),
                  N_("Delivered"), N_("Downloaded"), N_("Opened"), N_("Pages viewed"),
                  N_("Pages"), N_("Acknowledged"), N_("Recalled"))
-
-
-@cache
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def local_zone() -> ZoneInfo:
-    return _zone(current_app.config["OFFICE_TIMEZONE"])
 
 
 def _filter_from(args: dict[str, str]) -> ReceiptFilter:

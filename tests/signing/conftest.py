@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from signing_helpers import OFFICE, PASSPHRASE, REQUEST, der
@@ -12,7 +13,7 @@ from signing_helpers import OFFICE, PASSPHRASE, REQUEST, der
 from signing.keys import Pkcs12KeySource
 from signing.pki import DevPki, create_dev_pki
 from signing.samples import make_sample_pdf
-from signing.settings import PadesProfile, SignerSettings, TrustSettings
+from signing.settings import PadesProfile, SignerSettings, StampSettings, TrustSettings
 from signing.signer import DocumentSigner
 from signing.tsa import LocalTsaServer, TimestampAuthority
 
@@ -45,7 +46,9 @@ def make_settings(pki: DevPki, tsa_url: str) -> Callable[..., SignerSettings]:
         values: dict[str, object] = dict(
             key_source=Pkcs12KeySource(pki.office_p12_path, PASSPHRASE), profile=profile,
             tsa_url=tsa_url, trust_roots=(der(pki.root_cert),),
-            other_certs=(der(pki.issuing_cert),), crls=tuple(der(c) for c in pki.crls))
+            other_certs=(der(pki.issuing_cert),), crls=tuple(der(c) for c in pki.crls),
+            # The office's zone, as meetingsvc passes OFFICE_TIMEZONE.
+            stamp=StampSettings(timezone=ZoneInfo("Asia/Ho_Chi_Minh")))
         values.update(overrides)
         return SignerSettings(**values)  # type: ignore[arg-type]
     return make

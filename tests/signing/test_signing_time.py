@@ -7,6 +7,7 @@ import hashlib
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from asn1crypto import tsp
 from freezegun import freeze_time
@@ -14,7 +15,7 @@ from signing_helpers import REQUEST, require_tool
 
 from signing.pki import DevPki
 from signing.report import Indication, SubIndication
-from signing.settings import PadesProfile, SignerSettings, TrustSettings
+from signing.settings import PadesProfile, SignerSettings, StampSettings, TrustSettings
 from signing.signer import DocumentSigner
 from signing.tsa import TimestampAuthority
 from signing.verify import verify_pdf
@@ -37,14 +38,17 @@ def test_frozen_signing_time_shows_in_stamp_and_signature(
         trust: TrustSettings, tmp_path: Path) -> None:
     pinned = (pki.office_cert.not_valid_before_utc + dt.timedelta(days=2)).replace(
         hour=3, minute=4, second=5, microsecond=0)
-    with freeze_time(pinned), DocumentSigner(make_settings(PadesProfile.B_B)) as signer:
+    # The stamp shows the time in the zone its caller gives (meetingsvc: OFFICE_TIMEZONE).
+    tokyo = ZoneInfo("Asia/Tokyo")
+    settings = make_settings(PadesProfile.B_B, stamp=StampSettings(timezone=tokyo))
+    with freeze_time(pinned), DocumentSigner(settings) as signer:
         data = signer.sign(sample_pdf, REQUEST)
     path = tmp_path / "pinned.pdf"
     path.write_bytes(data)
     text = subprocess.run([require_tool("pdftotext"), "-f", "1", "-l", "1", str(path), "-"],
                           capture_output=True, text=True, check=True).stdout
-    local = pinned.astimezone(dt.timezone(dt.timedelta(hours=7)))
-    assert f"Thời gian: {local:%d/%m/%Y} 10:04:05 (GMT+07:00)" in text
+    local = pinned.astimezone(tokyo)
+    assert f"Thời gian: {local:%d/%m/%Y} 12:04:05 (GMT+09:00)" in text
     pinned_trust = TrustSettings(trust_roots=trust.trust_roots, moment=pinned)
     report = verify_pdf(data, pinned_trust)
     assert report.indication is Indication.TOTAL_PASSED, report.to_json()

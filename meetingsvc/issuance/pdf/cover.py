@@ -19,7 +19,7 @@ import functools
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 from fontTools import subset, ttLib
@@ -45,8 +45,9 @@ _WIDTH = _RIGHT - _LEFT
 _RED = (180, 0, 0)
 _NUMBER_W, _PAGE_W, _MARK_W, _MAX_SYMBOL_W = 10.0, 14.0, 22.0, 45.0
 _LINE = 5.4
-_VIETNAM = timezone(timedelta(hours=7))
-_FIXED_DATE = datetime(2000, 1, 1, tzinfo=_VIETNAM)
+# The caller gives the meeting's time in the office's zone (OFFICE_TIMEZONE); a time or
+# date without one is written as UTC in the file's metadata.
+_FIXED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 _VERIFY_LINE = "Tài liệu ký số — kiểm tra tính xác thực bằng mã QR trên từng văn bản"
 
 
@@ -147,9 +148,9 @@ def _sheet(font_dir: Path, packet: PacketInfo, extra: frozenset[str]) -> _Sheet:
     # A fixed creation date, so the same packet always renders to the same bytes.
     if isinstance(packet.starts_at, datetime):
         pdf.set_creation_date(packet.starts_at if packet.starts_at.tzinfo
-                              else packet.starts_at.replace(tzinfo=_VIETNAM))
+                              else packet.starts_at.replace(tzinfo=UTC))
     elif packet.issued_on is not None:
-        pdf.set_creation_date(datetime.combine(packet.issued_on, time(8, 0), _VIETNAM))
+        pdf.set_creation_date(datetime.combine(packet.issued_on, time(8, 0), UTC))
     else:
         pdf.set_creation_date(_FIXED_DATE)
     pdf.set_title(f"Tài liệu {packet.meeting_name} — {packet.delegate_name}")
