@@ -39,6 +39,7 @@ from ..issuance.pdf import ZipEntry, copy_file_name, write_zip
 from ..meetings.forms import EmptyForm
 from ..models_common import utcnow
 from .files import content_disposition, readable_file_name, send_signed_file
+from .holding import Holding, holding_of, nothing_issued
 from .models import EventKind
 from .page_images import (
     IMAGE_MIMETYPE,
@@ -49,7 +50,7 @@ from .page_images import (
     view_time,
     watermarked_page,
 )
-from .portal import meeting_portal
+from .portal import MeetingPortal, meeting_portal
 from .services import (
     TrackingError,
     Visitor,
@@ -66,6 +67,16 @@ from .services import (
 from .tickets import mint_view_ticket, record_opening, ticket_minted_at
 
 bp = Blueprint("tracking", __name__, url_prefix="/meetings/<int:meeting_id>/my")
+
+
+@bp.app_template_global("holding_of")
+def _holding_of(portal: MeetingPortal | None, document_id: int) -> Holding:
+    return holding_of(portal, document_id)
+
+
+@bp.app_template_global("nothing_issued")
+def _nothing_issued(portal: MeetingPortal | None) -> bool:
+    return nothing_issued(portal)
 
 
 def _visitor() -> Visitor:
@@ -234,9 +245,30 @@ def acknowledge_item(meeting_id: int, copy_id: int) -> Response:
     return _back(meeting_id)
 
 
+@bp.get("/acknowledge")
+@roles_required(Role.DELEGATE)
+def confirm_acknowledge_all(meeting_id: int) -> str:
+    """Ký nhận toàn bộ, first step: what will be acknowledged, and what was never opened."""
+    meeting = visible_meeting_or_404(meeting_id)
+    portal = meeting_portal(db.session, meeting.id, the_user().id)
+    if portal.packet is None:
+        abort(404)
+    pending = sorted((i for i in portal.items.values() if i.acknowledgeable),
+                     key=lambda i: _agenda_order(i.copy))
+    unopened = [i for i in pending if i.opened_at is None]
+    return render_template("tracking/acknowledge_all.html", meeting=meeting, portal=portal,
+                           pending=pending, unopened=unopened, form=EmptyForm())
+
+
 @bp.post("/acknowledge")
 @roles_required(Role.DELEGATE)
 def acknowledge_whole_packet(meeting_id: int) -> Response:
+    """Ký nhận toàn bộ, confirmed: the packet and exactly the items the confirmation listed.
+
+    A post without the confirmation's list (an old form, a forged one) acknowledges
+    nothing and leads to the confirmation; an item that changed since (a new version,
+    a recall) is left for the delegate to acknowledge on its own.
+    """
     meeting = visible_meeting_or_404(meeting_id)
     if not EmptyForm().validate():
         abort(400)
@@ -244,7 +276,11 @@ def acknowledge_whole_packet(meeting_id: int) -> Response:
     packet = current_packet(db.session, meeting.id, user.id)
     if packet is None:
         abort(404)
-    items = current_item_copies(db.session, meeting.id, user.id).values()
+    if request.form.get("confirmed") != "1":
+        return redirect(url_for(".confirm_acknowledge_all", meeting_id=meeting.id))
+    listed = {int(v) for v in request.form.getlist("copy") if v.isdigit()}
+    items = [c for c in current_item_copies(db.session, meeting.id, user.id).values()
+             if c.id in listed]
     try:
         count = acknowledge_packet(db.session, packet, items, _visitor())
         flash(_("Receipt of the packet acknowledged (%(count)s items).", count=count),

@@ -109,8 +109,10 @@ def test_acknowledging_the_packet_acknowledges_every_item_still_open(client, sig
     report = item_copy(session, delegate, prepared.documents["report"])
     sign_in(delegate)
     client.post(f"/meetings/{prepared.meeting.id}/my/copies/{report.id}/acknowledge")
+    confirmation = client.get(f"/meetings/{prepared.meeting.id}/my/acknowledge")
+    listed = re.findall(r'name="copy" value="(\d+)"', confirmation.get_data(as_text=True))
     response = client.post(f"/meetings/{prepared.meeting.id}/my/acknowledge",
-                           follow_redirects=True)
+                           data={"confirmed": "1", "copy": listed}, follow_redirects=True)
     assert "(2 " in response.get_data(as_text=True)  # programme and secret; not the report again
     acknowledged = dict(session.execute(
         select(DeliveryEvent.copy_id, func.count()).where(DeliveryEvent.kind == "acknowledged")
@@ -119,7 +121,8 @@ def test_acknowledging_the_packet_acknowledges_every_item_still_open(client, sig
                 item_copy(session, delegate, prepared.documents["programme"]).id,
                 item_copy(session, delegate, prepared.documents["secret"]).id}
     assert acknowledged == dict.fromkeys(expected, 1)
-    assert client.post(f"/meetings/{prepared.meeting.id}/my/acknowledge").status_code == 302
+    assert client.post(f"/meetings/{prepared.meeting.id}/my/acknowledge",
+                       data={"confirmed": "1", "copy": listed}).status_code == 302
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(DeliveryEvent).where(
         DeliveryEvent.kind == "acknowledged")) == 4
