@@ -8,6 +8,7 @@ a crash can never number a copy twice, and the unique constraints on
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections import defaultdict
 from collections.abc import Mapping
@@ -38,6 +39,17 @@ class IssuanceError(DomainError):
     """An issuance that cannot start; the message says why."""
 
 
+class PlanChanged(IssuanceError):
+    """The papers to issue changed since the user confirmed them; ``plan`` is the new one."""
+
+    def __init__(self, plan: IssuancePlan) -> None:
+        super().__init__(N_("The papers to issue changed since you confirmed: it is now "
+                            "%(delegates)s delegates and %(copies)s copies. Check the new "
+                            "figures and confirm again."),
+                         delegates=plan.delegates, copies=plan.item_copies)
+        self.plan = plan
+
+
 @dataclass(frozen=True)
 class PlannedCopy:
     user_id: int
@@ -49,13 +61,54 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def start_issuance(session: Session, meeting: Meeting, actor: Actor,
-                   policy: Mapping[str, str]) -> IssuanceJob:
-    """Plan every copy not yet issued: new delegates, new versions, or the whole meeting.
+@dataclass(frozen=True)
+class IssuancePlan:
+    """What an issuance would make now: the copies each delegate gets, decided by the same
+    rules ``start_issuance`` numbers them by, so a confirmation shows the real counts."""
 
-    Raises ``IssuanceError`` when there is nothing new to issue.
+    #: Delegate id → the copies planned for them, delegates in protocol order.
+    copies: dict[int, list[PlannedCopy]]
+    invitations: list[Invitation]
+    recipients: dict[int, Recipient]
+    documents: list[Document]
+
+    @property
+    def delegates(self) -> int:
+        return len(self.copies)
+
+    @property
+    def item_copies(self) -> int:
+        return sum(len(c) for c in self.copies.values())
+
+    @property
+    def paper_copies(self) -> int:
+        return sum(1 for c in self.copies.values() for p in c if p.channel is Channel.PRINT)
+
+    @property
+    def packets(self) -> int:
+        """One packet for every delegate with at least one electronic copy."""
+        return sum(1 for c in self.copies.values()
+                   if any(p.channel is not Channel.PRINT for p in c))
+
+    @property
+    def document_count(self) -> int:
+        return len({p.version.document_id for c in self.copies.values() for p in c})
+
+    @property
+    def fingerprint(self) -> str:
+        """A short digest of every planned (delegate, version, channel): a confirmation
+        shown for one plan is refused if the plan changed before it was posted."""
+        planned = sorted((user_id, p.version.id, p.channel.value)
+                         for user_id, c in self.copies.items() for p in c)
+        return hashlib.sha256(repr(planned).encode()).hexdigest()[:16]
+
+
+def plan_issuance(session: Session, meeting: Meeting, policy: Mapping[str, str]
+                  ) -> IssuancePlan:
+    """Every copy not yet issued: new delegates, new versions, or the whole meeting.
+
+    Writes nothing. Raises ``IssuanceError`` when there is nothing new to issue.
     """
-    session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
     invitations = invitations_in_protocol_order(session, meeting)
     if not invitations:
         raise IssuanceError(N_("Nobody is invited to this meeting."))
@@ -79,16 +132,34 @@ def start_issuance(session: Session, meeting: Meeting, actor: Actor,
                 planned[user_id].append(PlannedCopy(user_id, version, channel))
     if not planned:
         raise IssuanceError(N_("Every delegate already has every current document."))
+    ordered = {inv.user_id: planned[inv.user_id] for inv in invitations
+               if inv.user_id in planned}
+    return IssuancePlan(ordered, invitations, recipients, documents)
+
+
+def start_issuance(session: Session, meeting: Meeting, actor: Actor,
+                   policy: Mapping[str, str], *, expected: str | None = None) -> IssuanceJob:
+    """Plan and number every copy not yet issued, under the meeting's row lock.
+
+    ``expected`` is the fingerprint of the plan the user confirmed: if the plan is
+    no longer that one, ``PlanChanged`` is raised and nothing is written.
+    Raises ``IssuanceError`` when there is nothing new to issue.
+    """
+    session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+    plan = plan_issuance(session, meeting, policy)
+    if expected is not None and plan.fingerprint != expected:
+        raise PlanChanged(plan)
+    planned, invitations = plan.copies, plan.invitations
 
     job = IssuanceJob(meeting_id=meeting.id, created_by_id=actor.user_id)
     session.add(job)
     session.flush()
-    _number_item_copies(session, job, planned, invitations, recipients, documents)
+    _number_item_copies(session, job, planned, invitations, plan.recipients, plan.documents)
     if meeting.status == MeetingStatus.DRAFT.value:
         meeting.status = MeetingStatus.ISSUED.value
-    copies = sum(len(p) for p in planned.values())
     record(session, "issuance.started", actor, object_type="issuance_job", object_id=job.id,
-           meeting_id=meeting.id, details={"delegates": len(planned), "item_copies": copies})
+           meeting_id=meeting.id, details={"delegates": plan.delegates,
+                                           "item_copies": plan.item_copies})
     return job
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -20,6 +21,17 @@ class RecallError(DomainError):
     """A recall or paper-copy step that cannot be made; the message says why."""
 
 
+class RecallChanged(RecallError):
+    """The copies out changed since the recall was confirmed; ``preview`` is the new count."""
+
+    def __init__(self, preview: RecallPreview) -> None:
+        super().__init__(N_("The copies out changed since you confirmed the recall: it is now "
+                            "%(copies)s copies held by %(delegates)s delegates. Nothing was "
+                            "recalled; check and confirm again."),
+                         copies=preview.copies, delegates=preview.delegates)
+        self.preview = preview
+
+
 @dataclass(frozen=True)
 class RecallOutcome:
     copies: int
@@ -29,28 +41,65 @@ class RecallOutcome:
     rebuild: IssuanceJob | None
 
 
-def recall_document(session: Session, document: Document, actor: Actor) -> RecallOutcome:
-    """Withdraw every copy of a document, and every packet that holds it, everywhere.
+@dataclass(frozen=True)
+class RecallPreview:
+    """What recalling a document would withdraw now, for the confirmation page."""
 
-    The packets are rebuilt without it by a job (their agenda lists it as recalled);
-    no later issuance includes the document until it is re-released.
-    """
-    now = utcnow()
+    copies: int
+    delegates: int
+    #: Paper copies handed over and not yet returned: to be collected by hand.
+    paper_out: int
+    packets: int
+    #: A digest of the copies and packets: a confirmation is refused if they changed.
+    fingerprint: str
+
+
+def _recall_targets(session: Session, document: Document
+                    ) -> tuple[list[IssuedCopy], list[IssuedCopy]]:
+    """The document's copies still out, and the packets that hold it."""
     copies = list(session.scalars(select(IssuedCopy).where(
         IssuedCopy.document_version_id.in_(
             select(DocumentVersion.id).where(DocumentVersion.document_id == document.id)),
-        IssuedCopy.recalled_at.is_(None))))
-    if not copies:
-        raise RecallError(N_("No copy of %(symbol)s is out to recall."), symbol=document.symbol)
-    for copy in copies:
-        copy.recalled_at = now
-    document.recalled_at = now
+        IssuedCopy.recalled_at.is_(None)).order_by(IssuedCopy.id)))
     # A packet merges the delegate's downloadable copies: it held this document.
     holders = {c.user_id for c in copies if c.channel == Channel.DOWNLOAD.value}
     packets = list(session.scalars(select(IssuedCopy).where(
         IssuedCopy.meeting_id == document.meeting_id, IssuedCopy.kind == CopyKind.PACKET.value,
         IssuedCopy.user_id.in_(holders), IssuedCopy.recalled_at.is_(None),
-        IssuedCopy.superseded_at.is_(None)))) if holders else []
+        IssuedCopy.superseded_at.is_(None)).order_by(IssuedCopy.id))) if holders else []
+    return copies, packets
+
+
+def preview_recall(session: Session, document: Document) -> RecallPreview:
+    copies, packets = _recall_targets(session, document)
+    ids = ([c.id for c in copies], [p.id for p in packets])
+    return RecallPreview(
+        copies=len(copies), delegates=len({c.user_id for c in copies}),
+        paper_out=sum(1 for c in copies if c.handed_over_at is not None
+                      and c.returned_at is None),
+        packets=len(packets), fingerprint=hashlib.sha256(repr(ids).encode()).hexdigest()[:16])
+
+
+def recall_document(session: Session, document: Document, actor: Actor, *,
+                    expected: str | None = None) -> RecallOutcome:
+    """Withdraw every copy of a document, and every packet that holds it, everywhere.
+
+    The packets are rebuilt without it by a job (their agenda lists it as recalled);
+    no later issuance includes the document until it is re-released. ``expected`` is
+    the fingerprint of the preview the user confirmed; if the copies out changed since,
+    ``RecallChanged`` is raised and nothing is recalled.
+    """
+    now = utcnow()
+    if expected is not None:
+        preview = preview_recall(session, document)
+        if preview.fingerprint != expected:
+            raise RecallChanged(preview)
+    copies, packets = _recall_targets(session, document)
+    if not copies:
+        raise RecallError(N_("No copy of %(symbol)s is out to recall."), symbol=document.symbol)
+    for copy in copies:
+        copy.recalled_at = now
+    document.recalled_at = now
     for packet in packets:
         packet.recalled_at = now
     record(session, "document.recalled", actor, object_type="document", object_id=document.id,

@@ -20,6 +20,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from ..access import current_actor, flash_error, roles_required, staff_meeting_or_404
@@ -34,11 +35,13 @@ from ..meetings.forms import EmptyForm
 from ..meetings.services import STAFF_ROLES
 from .keys import pki_dir, public_pki_files, signer_settings, timestamp_authority
 from .models import IssuanceJob, IssuedCopy
-from .planning import start_issuance
+from .planning import IssuancePlan, PlanChanged, plan_issuance, start_issuance
 from .production import make_print_file
 from .recall import (
+    RecallChanged,
     may_print,
     paper_copies,
+    preview_recall,
     re_release_document,
     recall_document,
     record_handover,
@@ -61,17 +64,68 @@ def job_of_or_404(meeting_id: int, job_id: int) -> IssuanceJob:
     return job
 
 
+@bp.app_template_filter("number")
+def number(value: int) -> str:
+    """A count as the reader's language writes it: "1.155" in Vietnamese, "1,155" in English."""
+    return format_decimal(value)
+
+
+def issue_summary(plan: IssuancePlan) -> str:
+    """ "Issue to 55 delegates, 1.155 copies": the counts the confirmation is about."""
+    return _("Issue to %(delegates)s delegates, %(copies)s copies",
+             delegates=format_decimal(plan.delegates), copies=format_decimal(plan.item_copies))
+
+
+@bp.get("/meetings/<int:meeting_id>/issue")
+@roles_required(*STAFF_ROLES)
+def confirm_issue(meeting_id: int) -> str:
+    """What issuing now would make, counted by the planner itself; nothing is written."""
+    meeting = staff_meeting_or_404(meeting_id)
+    back = url_for("meetings.show_meeting", meeting_id=meeting.id, _anchor="issuance")
+    page = {"meeting": meeting, "heading": _("Issue the papers"), "cancel_url": back,
+            "action": url_for(".issue", meeting_id=meeting.id), "danger": False,
+            "confirm_label": _("Issue the papers"), "facts": [], "notes": [], "fields": {}}
+    try:
+        signer_settings(current_app.config, current_app.instance_path)
+        plan = plan_issuance(db.session, meeting, current_app.config["ISSUANCE_POLICY"])
+    except DomainError as error:
+        return render_template("meetings/confirm.html", refusal=_(error.message, **error.params),
+                               summary=None, **page)
+    page["fields"] = {"plan": plan.fingerprint}
+    page["facts"] = [(_("Delegates"), format_decimal(plan.delegates)),
+                     (_("Documents"), format_decimal(plan.document_count)),
+                     (_("Numbered copies"), format_decimal(plan.item_copies)),
+                     (_("Paper copies to print"), format_decimal(plan.paper_copies)),
+                     (_("Packets"), format_decimal(plan.packets))]
+    page["notes"] = [_("Each copy is personalised, numbered and digitally signed; delegates "
+                       "see their papers once all of theirs are signed. Issued copies cannot "
+                       "be taken back except by a recall.")]
+    return render_template("meetings/confirm.html", summary=issue_summary(plan), refusal=None,
+                           **page)
+
+
 @bp.post("/meetings/<int:meeting_id>/issue")
 @roles_required(*STAFF_ROLES)
 def issue(meeting_id: int) -> Response:
+    """Issue what the confirmation page showed, or nothing: the plan's fingerprint posted
+    with it must still be the plan's now."""
     meeting = staff_meeting_or_404(meeting_id)
     if not EmptyForm().validate():
         abort(400)
+    confirmed = request.form.get("plan", "")
+    if not confirmed:  # not a confirmation: show one
+        return redirect(url_for(".confirm_issue", meeting_id=meeting.id))
     try:
         # Refuse now, with the reason, rather than leave a job no worker can sign.
         signer_settings(current_app.config, current_app.instance_path)
         job = start_issuance(db.session, meeting, current_actor(),
-                             current_app.config["ISSUANCE_POLICY"])
+                             current_app.config["ISSUANCE_POLICY"], expected=confirmed)
+    except PlanChanged as changed:
+        db.session.rollback()
+        flash(_("The papers to issue changed since this page was shown. Nothing was issued; "
+                "check the new figures and confirm again."), "error")
+        flash(issue_summary(changed.plan), "info")
+        return redirect(url_for(".confirm_issue", meeting_id=meeting.id))
     except DomainError as error:
         flash_error(error)
         return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
@@ -178,12 +232,50 @@ def posted_document_or_404(meeting_id: int, document_id: int) -> Document:
     return document
 
 
+@bp.get("/meetings/<int:meeting_id>/documents/<int:document_id>/recall")
+@roles_required(*STAFF_ROLES)
+def confirm_recall(meeting_id: int, document_id: int) -> str:
+    """How many copies, delegates and packets a recall would withdraw; nothing is written."""
+    meeting = staff_meeting_or_404(meeting_id)
+    document = document_in_meeting(db.session, meeting, document_id)
+    if document is None:
+        abort(404)
+    preview = preview_recall(db.session, document)
+    back = url_for("documents.show_document", meeting_id=meeting.id, document_id=document.id)
+    refusal = None if preview.copies else _("No copy of %(symbol)s is out to recall.",
+                                             symbol=document.symbol)
+    return render_template(
+        "meetings/confirm.html", meeting=meeting, heading=_("Recall %(symbol)s",
+                                                            symbol=document.symbol),
+        summary=_("Recall %(copies)s copies from %(delegates)s delegates",
+                  copies=format_decimal(preview.copies),
+                  delegates=format_decimal(preview.delegates)),
+        facts=[(_("Document"), f"{document.symbol} — {document.title}"),
+               (_("Copies recalled"), format_decimal(preview.copies)),
+               (_("Delegates affected"), format_decimal(preview.delegates)),
+               (_("Paper copies to collect"), format_decimal(preview.paper_out)),
+               (_("Packets withdrawn and rebuilt"), format_decimal(preview.packets))],
+        notes=[_("Delegates can no longer open or download their copies at once. No later "
+                 "issuance includes the document until it is re-released.")],
+        action=url_for(".recall", meeting_id=meeting.id, document_id=document.id),
+        fields={"preview": preview.fingerprint}, confirm_label=_("Recall all copies"),
+        cancel_url=back, danger=True, refusal=refusal)
+
+
 @bp.post("/meetings/<int:meeting_id>/documents/<int:document_id>/recall")
 @roles_required(*STAFF_ROLES)
 def recall(meeting_id: int, document_id: int) -> Response:
     document = posted_document_or_404(meeting_id, document_id)
+    confirm_url = url_for(".confirm_recall", meeting_id=meeting_id, document_id=document_id)
+    confirmed = request.form.get("preview", "")
+    if not confirmed:  # not a confirmation: show one
+        return redirect(confirm_url)
     try:
-        outcome = recall_document(db.session, document, current_actor())
+        outcome = recall_document(db.session, document, current_actor(), expected=confirmed)
+    except RecallChanged:
+        flash(_("The copies out changed since this page was shown. Nothing was recalled; "
+                "check the new figures and confirm again."), "error")
+        return redirect(confirm_url)
     except DomainError as error:
         flash_error(error)
     else:

@@ -5,6 +5,7 @@ Also the one place that decides which meetings a user may see.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -120,6 +121,32 @@ def invite(session: Session, meeting: Meeting, user: User, role: InvitationRole,
     return invitation
 
 
+@dataclass(frozen=True)
+class InvitationStake:
+    """What a delegate holds of the meeting, shown before their invitation is removed."""
+
+    #: Current copies issued to them (not recalled, not superseded), packets aside.
+    copies: int
+    #: Paper copies handed to them and not returned.
+    paper_out: int
+    #: A digest of the invitation and those copies: a confirmation is refused if they changed.
+    fingerprint: str
+
+
+def invitation_stake(session: Session, invitation: Invitation) -> InvitationStake:
+    from ..issuance.models import CopyKind, IssuedCopy  # issuance builds on meetings
+
+    copies = list(session.scalars(select(IssuedCopy).where(
+        IssuedCopy.meeting_id == invitation.meeting_id,
+        IssuedCopy.user_id == invitation.user_id, IssuedCopy.kind == CopyKind.ITEM.value,
+        IssuedCopy.recalled_at.is_(None), IssuedCopy.superseded_at.is_(None))
+        .order_by(IssuedCopy.id)))
+    paper_out = sum(1 for c in copies if c.handed_over_at is not None and c.returned_at is None)
+    state = (invitation.id, invitation.role, [c.id for c in copies], paper_out)
+    return InvitationStake(len(copies), paper_out,
+                           hashlib.sha256(repr(state).encode()).hexdigest()[:16])
+
+
 def uninvite(session: Session, invitation: Invitation, actor: Actor) -> None:
     record(session, "meeting.uninvited", actor, object_type="invitation",
            object_id=invitation.id, meeting_id=invitation.meeting_id,
@@ -205,3 +232,17 @@ def invitations_in_protocol_order(session: Session, meeting: Meeting) -> list[In
         .options(selectinload(Invitation.user))))
     return sorted(invitations, key=lambda i: (i.is_guest, rank.get(i.user_id, 10_000),
                                               i.user.full_name, i.user_id))
+
+
+def agenda_seen(meeting: Meeting, held_items: set[int | None],
+                entitled_items: set[int | None] | None) -> list[AgendaItem]:
+    """The agenda items a delegate sees, in order: those holding papers issued to them
+    (``held_items``) and, once the secretariat publishes the agenda, items without papers
+    or with papers they will get (``entitled_items``, ``None`` while unpublished).
+    Nothing shows that an item exists for others only. The meeting page numbers these
+    from 1, and so does the delegate's packet."""
+    shown = set(held_items)
+    if entitled_items is not None:
+        shown |= entitled_items
+        shown |= {item.id for item in meeting.agenda_items if not item.documents}
+    return [item for item in meeting.agenda_items if item.id in shown]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms_common import choices
 from ..issuance.services import jobs_of
+from ..labels import INVITATION_ROLE_LABELS
 from ..models_common import utcnow
 from ..timezones import office_time, office_zone
 from ..tracking.portal import delegate_home, meeting_portal
@@ -36,9 +38,11 @@ from .services import (
     STAFF_ROLES,
     MeetingDetails,
     add_agenda_item,
+    agenda_seen,
     create_meeting,
     guest_candidates,
     invitation_of,
+    invitation_stake,
     invitations_in_protocol_order,
     invite,
     move_agenda_item,
@@ -150,17 +154,70 @@ def add_guest(meeting_id: int) -> Response:
     return redirect(url_for(".show_meeting", meeting_id=meeting.id, _anchor="delegates"))
 
 
+@bp.get("/<int:meeting_id>/invitations/<int:invitation_id>/remove")
+@roles_required(*STAFF_ROLES)
+def confirm_remove_invitation(meeting_id: int, invitation_id: int) -> str:
+    """Who is uninvited and what they hold of the meeting; nothing is written."""
+    meeting = staff_meeting_or_404(meeting_id)
+    invitation = invitation_in_or_404(meeting, invitation_id)
+    stake = invitation_stake(db.session, invitation)
+    user = invitation.user
+    notes = [_("They no longer see the meeting or any of its papers, and later issuances "
+               "leave them out. The removal is recorded in the audit log.")]
+    if stake.paper_out:
+        notes.append(_("They still hold %(count)s paper copies: collect them on the paper "
+                       "copies page.", count=format_decimal(stake.paper_out)))
+    return render_template(
+        "meetings/confirm.html", meeting=meeting,
+        heading=_("Remove %(name)s from the invitations", name=user.full_name),
+        summary=(_("%(name)s holds %(copies)s issued copies of this meeting",
+                   name=user.full_name, copies=format_decimal(stake.copies))
+                 if stake.copies else _("Nothing has been issued to %(name)s yet",
+                                        name=user.full_name)),
+        facts=[(_("Delegate"), f"{user.full_name} — {user.title or user.username}"),
+               (_("Invited as"), _(INVITATION_ROLE_LABELS[InvitationRole(invitation.role)])),
+               (_("Copies issued"), format_decimal(stake.copies)),
+               (_("Paper copies not returned"), format_decimal(stake.paper_out))],
+        notes=notes, refusal=None, danger=True, fields={"stake": stake.fingerprint},
+        action=url_for(".remove_invitation", meeting_id=meeting.id, invitation_id=invitation.id),
+        confirm_label=_("Remove from the invitations"),
+        cancel_url=url_for(".show_meeting", meeting_id=meeting.id, _anchor="delegates"))
+
+
+def invitation_in_or_404(meeting: Meeting, invitation_id: int) -> Invitation:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.meeting_id != meeting.id:
+        abort(404)
+    return invitation
+
+
 @bp.post("/<int:meeting_id>/invitations/<int:invitation_id>/remove")
 @roles_required(*STAFF_ROLES)
 def remove_invitation(meeting_id: int, invitation_id: int) -> Response:
     meeting = staff_meeting_or_404(meeting_id)
+    back = url_for(".show_meeting", meeting_id=meeting.id, _anchor="delegates")
+    if not EmptyForm().validate():
+        abort(400)
     invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.meeting_id != meeting.id or not EmptyForm().validate():
+    if invitation is None and request.form.get("stake"):
+        # A second press of the confirmation: the first one removed it.
+        flash(_("This invitation was already removed."), "info")
+        return redirect(back)
+    if invitation is None or invitation.meeting_id != meeting.id:
         abort(404)
+    confirm_url = url_for(".confirm_remove_invitation", meeting_id=meeting.id,
+                          invitation_id=invitation.id)
+    confirmed = request.form.get("stake", "")
+    if not confirmed:  # not a confirmation: show one
+        return redirect(confirm_url)
+    if invitation_stake(db.session, invitation).fingerprint != confirmed:
+        flash(_("What this delegate holds changed since this page was shown. Nobody was "
+                "removed; check and confirm again."), "error")
+        return redirect(confirm_url)
     name = invitation.user.full_name
     uninvite(db.session, invitation, current_actor())
     flash(_("%(name)s is no longer invited.", name=name), "success")
-    return redirect(url_for(".show_meeting", meeting_id=meeting.id, _anchor="delegates"))
+    return redirect(back)
 
 
 @bp.post("/<int:meeting_id>/agenda/publish")
@@ -215,18 +272,54 @@ def move_item(meeting_id: int, item_id: int) -> Response:
     return redirect(url_for(".show_meeting", meeting_id=meeting.id, _anchor="agenda"))
 
 
+@bp.get("/<int:meeting_id>/agenda/<int:item_id>/remove")
+@roles_required(*STAFF_ROLES)
+def confirm_remove_item(meeting_id: int, item_id: int) -> str:
+    meeting = staff_meeting_or_404(meeting_id)
+    item = item_of_or_404(meeting, item_id)
+    count = len(item.documents)
+    return render_template(
+        "meetings/confirm.html", meeting=meeting,
+        heading=_("Remove agenda item %(position)s", position=item.position),
+        summary=item.title,
+        facts=[(_("Agenda item"), f"{item.position}. {item.title}"),
+               (_("Presenter"), item.presenter or "—"),
+               (_("Documents"), format_decimal(count))],
+        notes=[_("The items after it move up one place. The removal is recorded in the "
+                 "audit log.")],
+        refusal=_("Remove the item's documents first.") if count else None, danger=True,
+        fields={"title": item.title},
+        action=url_for(".remove_item", meeting_id=meeting.id, item_id=item.id),
+        confirm_label=_("Remove the item"),
+        cancel_url=url_for(".show_meeting", meeting_id=meeting.id, _anchor="agenda"))
+
+
 @bp.post("/<int:meeting_id>/agenda/<int:item_id>/remove")
 @roles_required(*STAFF_ROLES)
 def remove_item(meeting_id: int, item_id: int) -> Response:
     meeting = staff_meeting_or_404(meeting_id)
+    back = url_for(".show_meeting", meeting_id=meeting.id, _anchor="agenda")
+    if not EmptyForm().validate():
+        abort(400)
+    item = db.session.get(AgendaItem, item_id)
+    if item is None and request.form.get("title"):
+        flash(_("This agenda item was already removed."), "info")
+        return redirect(back)
     item = item_of_or_404(meeting, item_id)
-    if EmptyForm().validate():
-        try:
-            remove_agenda_item(db.session, item, current_actor())
-            flash(_("Agenda item removed."), "success")
-        except DomainError as error:
-            flash_error(error)
-    return redirect(url_for(".show_meeting", meeting_id=meeting.id, _anchor="agenda"))
+    confirm_url = url_for(".confirm_remove_item", meeting_id=meeting.id, item_id=item.id)
+    confirmed = request.form.get("title")
+    if not confirmed:  # not a confirmation: show one
+        return redirect(confirm_url)
+    if confirmed != item.title:
+        flash(_("The item changed since this page was shown. Nothing was removed; check and "
+                "confirm again."), "error")
+        return redirect(confirm_url)
+    try:
+        remove_agenda_item(db.session, item, current_actor())
+        flash(_("Agenda item removed."), "success")
+    except DomainError as error:
+        flash_error(error)
+    return redirect(back)
 
 
 def _details(form: MeetingForm) -> MeetingDetails:
@@ -248,12 +341,10 @@ def _items_with(meeting: Meeting, documents: list[Document],
                 published_for: list[Document] | None = None) -> list[AgendaItem]:
     """The agenda items a reader sees: those holding papers issued to them and, once the
     secretariat publishes the agenda, items without papers or with papers they will get.
-    Nothing shows that an item exists for others only."""
-    shown = {doc.agenda_item_id for doc in documents}
-    if published_for is not None:
-        shown |= {doc.agenda_item_id for doc in published_for}
-        shown |= {item.id for item in meeting.agenda_items if not item.documents}
-    return [item for item in meeting.agenda_items if item.id in shown]
+    Nothing shows that an item exists for others only (the packet numbers the same)."""
+    return agenda_seen(meeting, {doc.agenda_item_id for doc in documents},
+                       None if published_for is None
+                       else {doc.agenda_item_id for doc in published_for})
 
 
 def _numbered(items: list[AgendaItem]) -> list[tuple[int, AgendaItem]]:

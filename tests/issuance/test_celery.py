@@ -18,6 +18,7 @@ from meetingsvc.accounts.models import Role
 from meetingsvc.issuance.models import IssuanceUnit, IssuedCopy
 from meetingsvc.meetings.models import Invitation
 from meetingsvc.tracking.models import DeliveryEvent
+from tests.confirming import confirmed_post
 from tests.conftest import unavailable
 from tests.issuance.test_crash import expire_leases
 
@@ -91,7 +92,7 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
         session.add(Invitation(meeting_id=meeting.id, role="member",
                                user_id=make_user(full_name=f"Đại biểu Số {n}").id))
     session.commit()
-    assert client.post(f"/meetings/{meeting.id}/issue").status_code == 302
+    assert confirmed_post(client, f"/meetings/{meeting.id}/issue").status_code == 302
     job_id = session.scalar(select(IssuanceUnit.job_id))
 
     def done_units() -> int:

@@ -19,11 +19,13 @@ from meetingsvc.audit.tracing import find_copy
 from meetingsvc.documents.blobs import BlobStore
 from meetingsvc.documents.services import Upload, add_version
 from meetingsvc.issuance.models import IssuanceJob, IssuedCopy
+from meetingsvc.issuance.numbering import trace_code
 from meetingsvc.issuance.planning import start_issuance
 from meetingsvc.issuance.recall import recall_document
 from meetingsvc.issuance.runner import run_units_inline
 from meetingsvc.meetings.models import InvitationRole
 from meetingsvc.meetings.services import invite
+from tests.confirming import confirmed_post
 from tests.conftest import PASSWORD
 from tests.issuance.checks import assert_signed_whole, text_of
 from tests.issuance.conftest import ACTOR, POLICY
@@ -44,7 +46,7 @@ def live_packet(session, user) -> IssuedCopy | None:
 
 def stamp_ref(copy: IssuedCopy) -> str:
     """What every page of a personalised copy prints in its margin, in the packet too."""
-    return f"Mã bản: #{copy.id}"
+    return f"Mã bản: {trace_code(copy.verification_token)}"
 
 
 def as_user(app, user):
@@ -64,7 +66,7 @@ def fetch(client, url: str, **options) -> tuple[int, bytes]:
 def recall_as_secretariat(app, make_user, meeting, document) -> None:
     """Press "Thu hồi" on the document's page, and wait for the packets to be rebuilt."""
     staff = as_user(app, make_user(Role.SECRETARIAT))
-    response = staff.post(f"/meetings/{meeting.id}/documents/{document.id}/recall")
+    response = confirmed_post(staff, f"/meetings/{meeting.id}/documents/{document.id}/recall")
     assert response.status_code == 302
     app.extensions["issuance_runner"].join(timeout=180)
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from meetingsvc.accounts.models import Role
 from meetingsvc.audit.models import AuditEvent
 from meetingsvc.meetings.models import Invitation, Meeting
+from tests.confirming import confirmed_post
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_guests_can_be_added_and_removed(client, session, secretariat, body, mak
     assert invitation is not None and invitation.role == "guest"
     client.post(f"/meetings/{meeting.id}/guests", data={"user_id": guest.id})
     assert len(session.scalars(select(Invitation).where(Invitation.user_id == guest.id)).all()) == 1
-    client.post(f"/meetings/{meeting.id}/invitations/{invitation.id}/remove")
+    confirmed_post(client, f"/meetings/{meeting.id}/invitations/{invitation.id}/remove")
     session.expire_all()
     assert session.scalar(select(Invitation).where(Invitation.user_id == guest.id)) is None
     actions = session.scalars(select(AuditEvent.action)).all()
@@ -76,7 +77,7 @@ def test_agenda_items_are_added_reordered_and_removed_densely(client, session, s
     session.expire_all()
     assert [i.title for i in session.get(Meeting, meeting.id).agenda_items] == [
         "Khai mạc", "Tờ trình nhân sự", "Báo cáo kinh tế"]
-    client.post(f"/meetings/{meeting.id}/agenda/{items['Khai mạc'].id}/remove")
+    confirmed_post(client, f"/meetings/{meeting.id}/agenda/{items['Khai mạc'].id}/remove")
     session.expire_all()
     agenda = session.get(Meeting, meeting.id).agenda_items
     assert [(i.position, i.title) for i in agenda] == [(1, "Tờ trình nhân sự"),
