@@ -109,20 +109,26 @@ def set_role_command(username: str, role: str) -> None:
     """Give a user another role."""
     from .accounts.services import set_role
 
-    set_role(db.session, _session_user(username), Role(role), CLI_ACTOR)
+    try:
+        set_role(db.session, _session_user(username), Role(role), CLI_ACTOR)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"{username} is now {role}")
 
 
 @users_cli.command("reset-password")
 @click.argument("username")
+@click.option("--temporary", is_flag=True,
+              help="The user must choose their own password at the next sign-in.")
 @click.password_option(help="Asked for when not given.")
-def reset_password_command(username: str, password: str) -> None:
+def reset_password_command(username: str, password: str, temporary: bool) -> None:
     """Set a new password for a user."""
     from .accounts.services import reset_password
 
     try:
-        reset_password(db.session, _session_user(username), password, CLI_ACTOR)
+        reset_password(db.session, _session_user(username), password, CLI_ACTOR,
+                       temporary=temporary)
     except DomainError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
@@ -135,7 +141,10 @@ def deactivate_user_command(username: str) -> None:
     """Deactivate a user: every session ends and signing in is refused."""
     from .accounts.services import set_active
 
-    set_active(db.session, _session_user(username), False, CLI_ACTOR)
+    try:
+        set_active(db.session, _session_user(username), False, CLI_ACTOR)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"{username} deactivated")
 

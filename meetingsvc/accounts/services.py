@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -14,6 +15,7 @@ from ..audit.services import Actor, record
 from ..errors import N_, DomainError
 from ..models_common import utcnow
 from .models import Role, User
+from .passwords import MIN_PASSWORD_LENGTH, WeakPassword, check_new_password
 from .throttling import (
     Attempt,
     Factor,
@@ -25,9 +27,11 @@ from .throttling import (
 )
 
 __all__ = [
-    "MIN_PASSWORD_LENGTH", "AccountError", "SignInThrottled", "ThrottlePolicy", "authenticate",
-    "create_user", "end_sessions", "find_user", "finish_sign_in", "hash_password",
-    "reset_password", "set_active", "set_password_hash_cost", "set_role",
+    "MIN_PASSWORD_LENGTH", "AccountDetails", "AccountError", "SignInThrottled",
+    "ThrottlePolicy", "WeakPassword", "WrongPassword", "authenticate", "change_own_password",
+    "create_user", "end_sessions", "find_accounts", "find_user", "finish_sign_in",
+    "hash_password", "reset_password", "set_active", "set_password_hash_cost", "set_role",
+    "update_account",
 ]
 
 log = logging.getLogger(__name__)
@@ -44,12 +48,17 @@ def set_password_hash_cost(time_cost: int, memory_kib: int) -> None:
         return
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
     _DUMMY_HASH = _hasher.hash("not a real password")
-MIN_PASSWORD_LENGTH = 10
+
+
 DEFAULT_POLICY = ThrottlePolicy()
 
 
 class AccountError(DomainError):
     """A request about accounts that cannot be carried out; the message says why."""
+
+
+class WrongPassword(AccountError):
+    """The current password given to confirm a change is not the account's."""
 
 
 def hash_password(password: str) -> str:
@@ -63,6 +72,25 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.username) == username.lower()))
 
 
+def find_accounts(session: Session, text: str = "", role: Role | None = None,
+                  active: bool | None = None) -> list[User]:
+    """Accounts whose username, full name, title or e-mail contains ``text``, by name."""
+    query = select(User)
+    words = text.strip().lower().split()
+    for word in words:
+        pattern = f"%{word.replace('%', '').replace('_', '')}%"
+        query = query.where(func.lower(User.username).like(pattern)
+                            | func.lower(User.full_name).like(pattern)
+                            | func.lower(func.coalesce(User.title, "")).like(pattern)
+                            | func.lower(func.coalesce(User.email, "")).like(pattern))
+    if role is not None:
+        query = query.where(User.role == role.value)
+    if active is not None:
+        query = query.where(User.active.is_(active))
+    return list(session.scalars(query.order_by(User.active.desc(), User.full_name,
+                                               User.username)))
+
+
 def create_user(
     session: Session,
     username: str,
@@ -72,14 +100,17 @@ def create_user(
     *,
     email: str | None = None,
     title: str | None = None,
+    must_change_password: bool = False,
     actor: Actor = Actor(),
 ) -> User:
+    """Create an account; ``must_change_password`` when the password is a temporary one."""
     username = username.strip()
     if not username or not username.isascii() or " " in username:
         raise AccountError(N_("A username is made of ASCII letters, digits and dots, "
                               "without spaces."))
     if find_user(session, username) is not None:
         raise AccountError(N_("The username %(username)s is taken."), username=username)
+    check_new_password(password, username)
     user = User(
         username=username,
         full_name=full_name,
@@ -87,6 +118,7 @@ def create_user(
         role=role.value,
         email=email,
         title=title,
+        must_change_password=must_change_password,
     )
     session.add(user)
     session.flush()
@@ -108,8 +140,35 @@ def end_sessions(session: Session, user: User, reason: str, actor: Actor = Actor
     log.info("sessions of %s ended: %s", user.username, reason)
 
 
+@dataclass(frozen=True)
+class AccountDetails:
+    """What an administrator edits of an account besides its role and password."""
+
+    full_name: str
+    title: str | None = None
+    email: str | None = None
+
+
+def update_account(session: Session, user: User, details: AccountDetails,
+                   actor: Actor = Actor()) -> None:
+    """Change the name, title or e-mail shown on copies and lists; the log keeps both."""
+    if not details.full_name.strip():
+        raise AccountError(N_("An account needs a full name."))
+    changes = {}
+    for name in ("full_name", "title", "email"):
+        before, after = getattr(user, name), getattr(details, name)
+        if before != after:
+            changes[name] = {"from": before, "to": after}
+            setattr(user, name, after)
+    if changes:
+        record(session, "account.updated", actor, object_type="user", object_id=user.id,
+               details={"username": user.username, "changes": changes})
+
+
 def set_role(session: Session, user: User, role: Role, actor: Actor = Actor()) -> None:
     """Give the user another role; sessions opened under the old role end."""
+    if role is not Role.ADMIN:
+        _keep_an_admin(session, user)
     previous = user.role
     user.role = role.value
     record(session, "account.role_changed", actor, object_type="user", object_id=user.id,
@@ -118,18 +177,55 @@ def set_role(session: Session, user: User, role: Role, actor: Actor = Actor()) -
         end_sessions(session, user, "role_changed", actor)
 
 
-def reset_password(session: Session, user: User, password: str, actor: Actor = Actor()) -> None:
-    """Set a new password; whoever held a session with the old one is signed out."""
+def reset_password(session: Session, user: User, password: str, actor: Actor = Actor(), *,
+                   temporary: bool = False) -> None:
+    """Set a new password; whoever held a session with the old one is signed out.
+
+    A ``temporary`` password (an administrator chose it) must be replaced by its holder
+    at their next sign-in before any other page opens.
+    """
+    check_new_password(password, user.username)
     user.password_hash = hash_password(password)
+    user.must_change_password = temporary
     record(session, "account.password_reset", actor, object_type="user", object_id=user.id,
-           details={"username": user.username})
+           details={"username": user.username, "temporary": temporary})
     end_sessions(session, user, "password_reset", actor)
+
+
+def change_own_password(session: Session, user: User, current: str, new: str, address: str,
+                        policy: ThrottlePolicy = DEFAULT_POLICY,
+                        now: datetime | None = None) -> None:
+    """The holder replaces their password, proving they know the current one.
+
+    A wrong current password counts as a failed sign-in from that address (a passer-by
+    at an unlocked screen guesses no faster than at the sign-in page). Every session of
+    the account ends, this one included: the caller signs the holder in afresh.
+    """
+    now = now or utcnow()
+    actor = Actor(user.id, user.username, address)
+    attempt = Attempt.of(user.username, address, Factor.PASSWORD)
+    check_throttle(session, attempt, now)
+    if not _password_matches(user, current):
+        count_failure(session, attempt, policy, now)
+        record(session, "auth.sign_in_failed", actor,
+               details={"username": user.username, "during": "password_change"})
+        raise WrongPassword(N_("The current password is wrong."))
+    if new == current:
+        raise AccountError(N_("The new password must differ from the current one."))
+    check_new_password(new, user.username)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    record(session, "account.password_changed", actor, object_type="user", object_id=user.id,
+           details={"username": user.username})
+    end_sessions(session, user, "password_changed", actor)
 
 
 def set_active(session: Session, user: User, active: bool, actor: Actor = Actor()) -> None:
     """Deactivate (every session ends, signing in is refused) or reactivate an account."""
     if user.active == active:
         return
+    if not active:
+        _keep_an_admin(session, user)
     user.active = active
     record(session, "account.reactivated" if active else "account.deactivated", actor,
            object_type="user", object_id=user.id, details={"username": user.username})
@@ -175,6 +271,17 @@ def finish_sign_in(session: Session, user: User, address: str,
     details = {"second_factor": second_factor} if second_factor else None
     record(session, "auth.signed_in", Actor(user.id, user.username, address),
            object_type="user", object_id=user.id, details=details)
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuse to demote or deactivate the last active administrator: nobody could undo it."""
+    if not (user.active and user.role == Role.ADMIN.value):
+        return
+    others = session.scalar(select(func.count()).select_from(User).where(
+        User.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id))
+    if not others:
+        raise AccountError(N_("%(username)s is the last active administrator: make another "
+                              "account an administrator first."), username=user.username)
 
 
 def _password_matches(user: User | None, password: str) -> bool:

@@ -1,5 +1,8 @@
-"""Signing in (password, then the second factor where due) and out; two-factor settings;
-the administrator's list of sign-in blocks."""
+"""Signing in (password, then the second factor where due) and out; one's own password and
+two-factor settings; the administrator's list of sign-in blocks.
+
+The administrator's account pages live in ``admin_views``, a blueprint nested in this one.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +26,22 @@ from werkzeug.wrappers import Response
 
 from ..access import current_actor, flash_error, roles_required, the_user
 from ..audit.services import Actor, record
+from ..errors import DomainError
 from ..extensions import db
 from ..i18n import safe_next
 from ..models_common import utcnow
-from .forms import ConfirmCodeForm, SecondFactorForm, SignInForm, UnlockForm
+from .admin_views import bp as admin_bp
+from .forms import ChangePasswordForm, ConfirmCodeForm, SecondFactorForm, SignInForm, UnlockForm
 from .models import Role, User
-from .services import SignInThrottled, ThrottlePolicy, authenticate, end_sessions, finish_sign_in
+from .services import (
+    SignInThrottled,
+    ThrottlePolicy,
+    WrongPassword,
+    authenticate,
+    change_own_password,
+    end_sessions,
+    finish_sign_in,
+)
 from .throttling import current_blocks, unlock_key
 from .two_factor import (
     TwoFactorError,
@@ -44,18 +57,30 @@ from .two_factor import (
 )
 
 bp = Blueprint("accounts", __name__)
+bp.register_blueprint(admin_bp)
 
 #: The session's record of a password accepted, waiting for the second factor.
 PENDING = "sign_in_pending"
 #: The TOTP secret shown on the enrolment page until a code confirms it.
 ENROL_SECRET = "totp_enrol_secret"  # noqa: S105 - a session key, not a secret
+#: Set at sign-in while the account holds a temporary password: read from the session, so
+#: no request loads the account for it. Resetting a password ends every session, so an
+#: account can only come to need a new password while signed out.
+MUST_CHANGE = "must_change_password"  # noqa: S105 - a session key, not a secret
 #: How long the second step may take after the password, in seconds.
 SECOND_STEP_SECONDS = 10 * 60
 #: Pages a staff account without a second factor may open when one is required.
 _OPEN_BEFORE_ENROLMENT = frozenset({
     "static", "accounts.enrol", "accounts.sign_out", "accounts.sign_in",
-    "accounts.second_factor", "i18n.switch_language",
+    "accounts.second_factor", "i18n.switch_language", "accounts.change_password",
 })
+#: Pages an account with a temporary password may open before choosing its own.
+_OPEN_BEFORE_OWN_PASSWORD = frozenset({
+    "static", "accounts.change_password", "accounts.sign_out", "accounts.sign_in",
+    "accounts.enrol", "i18n.switch_language",
+})
+#: Where each role starts after signing in.
+_LANDING = {Role.ADMIN.value: "accounts.admin.accounts", Role.AUDITOR.value: "audit.home"}
 
 
 @bp.before_app_request
@@ -71,11 +96,21 @@ def staff_enrol_first() -> Response | None:
     return None
 
 
+@bp.before_app_request
+def own_password_first() -> Response | None:
+    """An account holding a temporary password chooses its own before anything else."""
+    if request.endpoint is None or request.endpoint in _OPEN_BEFORE_OWN_PASSWORD:
+        return None
+    if session.get(MUST_CHANGE):
+        return redirect(url_for("accounts.change_password"))
+    return None
+
+
 @bp.get("/")
 def index() -> Response:
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.sign_in"))
-    return redirect(url_for("meetings.list_meetings"))
+    return redirect(url_for(_LANDING.get(current_user.role, "meetings.list_meetings")))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -178,6 +213,36 @@ def security() -> str:
         renew_form=ConfirmCodeForm(prefix="renew"), disable_form=ConfirmCodeForm(prefix="off"))
 
 
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | str | tuple[str, int]:
+    """Everyone changes their own password; every other session of theirs ends."""
+    user = the_user()
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            change_own_password(db.session, user, form.current.data or "", form.new.data or "",
+                                _address(), _throttle_policy(), utcnow())
+        except SignInThrottled as error:
+            flash(_(error.message, **error.params), "error")
+            status = 429
+        except WrongPassword as error:  # the failure is counted: the request still commits
+            form.current.errors = [_(error.message, **error.params)]  # type: ignore[assignment]
+            status = 400
+        except DomainError as error:
+            form.new.errors = [_(error.message, **error.params)]  # type: ignore[assignment]
+            status = 400
+        else:
+            _start_session(user)  # this browser goes on under the new session generation
+            flash(_("Your password is changed. Other devices signed in as you are signed out."),
+                  "success")
+            return redirect(url_for("accounts.index"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("accounts/change_password.html", form=form, user=user), status
+
+
 @bp.post("/account/two-factor/recovery-codes")
 @login_required
 def renew_recovery_codes() -> Response | str | tuple[str, int]:
@@ -215,6 +280,7 @@ def sign_out() -> Response:
     record(db.session, "auth.signed_out", actor)
     end_sessions(db.session, the_user(), "signed_out", actor)
     logout_user()
+    session.pop(MUST_CHANGE, None)
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.sign_in"))
 
@@ -252,7 +318,7 @@ def _after_password(user: User) -> Response:
     next_url = safe_next(request.args.get("next"), url_for("accounts.index"))
     if not second_factor_required(user, current_app.config["REQUIRE_2FA_FOR_STAFF"]):
         finish_sign_in(db.session, user, _address())
-        login_user(user)
+        _start_session(user)
         return redirect(next_url)
     session[PENDING] = {"user": user.id, "generation": user.session_generation,
                         "since": int(time.time()), "next": next_url}
@@ -270,7 +336,12 @@ def _complete_sign_in(user: User, method: str) -> Response:
 def _log_in(user: User, method: str) -> None:
     session.pop(PENDING, None)
     finish_sign_in(db.session, user, _address(), method)
+    _start_session(user)
+
+
+def _start_session(user: User) -> None:
     login_user(user)
+    session[MUST_CHANGE] = user.must_change_password
 
 
 def _pending_user() -> User | None:
