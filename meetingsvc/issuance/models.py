@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..documents.models import DocumentVersion
 from ..extensions import Base
+from ..mail import OutgoingMail
 from ..meetings.models import Meeting
 from ..models_common import UTCDateTime, one_of, utcnow
 from .numbering import copy_label
@@ -168,6 +169,29 @@ class IssuedCopy(Base):
     def label(self) -> str:
         """"Bản số 07/55", the way the copy is numbered on paper."""
         return copy_label(self.copy_number, self.copy_total)
+
+
+class IssuanceNotice(OutgoingMail, Base):
+    """The e-mail telling a delegate that a job issued them papers: at most one per job and
+    delegate, whatever retries and re-runs the job goes through (the unique constraint).
+
+    Written with its audit entry in the transaction that delivers the delegate's copies,
+    mailed after that commits (``meetingsvc.mail``). It counts the documents, never names
+    them: a confidential title does not travel by e-mail.
+    """
+
+    __tablename__ = "issuance_notice"
+    __table_args__ = (UniqueConstraint("job_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("issuance_job.id"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    #: Documents issued to the delegate for the first time by the job.
+    new_documents: Mapped[int]
+    #: Documents of which the job issued the delegate a new version.
+    new_versions: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class RenewalRunStatus(enum.StrEnum):

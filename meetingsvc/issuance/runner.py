@@ -24,8 +24,11 @@ from signing import WorkerPool
 from signing.pool import default_processes
 
 from ..extensions import celery_app, db
+from ..mail import DeliveryOutcome, MailError, MailSettings, smtp_outbox
+from ..models_common import utcnow
 from .keys import signer_settings
-from .models import IssuanceUnit
+from .models import IssuanceUnit, JobStatus, UnitStatus
+from .notices import NoticeSettings, deliver_notices, waiting_notices, write_notice
 from .services import (
     LinkSettings,
     build_unit_spec,
@@ -102,10 +105,48 @@ def record_unit_outcome(app: Flask, spec: UnitSpec, result: UnitResult | None,
             record_unit_result(session, unit, result, max_attempts)
         else:
             fail_unit(session, unit, error or "unknown error", max_attempts)
+        notices = notice_settings(app)
+        if notices is not None and unit.status == UnitStatus.DONE.value:
+            write_notice(session, unit, notices)
+        job_id, job_done = unit.job_id, unit.job.status != JobStatus.RUNNING.value
         session.commit()
     except Exception:
         session.rollback()
         raise
+    if job_done:
+        send_notices(app, job_id)
+
+
+def notice_settings(app: Flask) -> NoticeSettings | None:
+    """How issuance notices are written, or ``None`` when mail is not configured."""
+    mail = MailSettings.from_config(app.config)
+    if mail is None:
+        return None
+    return NoticeSettings(base_url=app.config["PUBLIC_BASE_URL"], sender=mail.sender,
+                          office_name=app.config["OFFICE_NAME"])
+
+
+def send_notices(app: Flask, job_id: int) -> DeliveryOutcome:
+    """Mail the job's notices not yet delivered, once its units are all done or failed.
+
+    Never raises: issuance is done whatever the mail server says, and what it refused
+    waits for the next call (the result page offers one)."""
+    mail = MailSettings.from_config(app.config)
+    session = db.session
+    waiting = waiting_notices(session, job_id, utcnow()) if mail is not None else []
+    if mail is None or not waiting:
+        return DeliveryOutcome(0, 0)
+    try:
+        with smtp_outbox(mail) as outbox:
+            return deliver_notices(session, waiting, outbox, utcnow())
+    except MailError as error:
+        log.warning("issuance notices of job %s not sent: %s", job_id, error)
+        session.rollback()
+        return DeliveryOutcome(0, len(waiting))
+    except Exception:
+        log.exception("issuance notices of job %s not sent", job_id)
+        session.rollback()
+        return DeliveryOutcome(0, len(waiting))
 
 
 def run_units_inline(app: Flask, worker: str | None = None) -> int:

@@ -11,11 +11,12 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..append_only import guard
 from ..extensions import Base
+from ..mail import OutgoingMail
 from ..models_common import UTCDateTime, one_of, utcnow
 
 
@@ -73,14 +74,14 @@ class ReminderReason(enum.StrEnum):
     NOT_ACKNOWLEDGED = "not_acknowledged"
 
 
-class Reminder(Base):
+class Reminder(OutgoingMail, Base):
     """An e-mail that reminds a delegate of a meeting's papers.
 
     The rows keep a delegate from being reminded about the same meeting twice
     within ``REMINDER_MIN_INTERVAL_HOURS``; the audit log has the same entries.
     A reminder is written (with its message) and committed before it is mailed,
-    and marked delivered right after, so a failed send is retried later and a
-    delivered one is never sent again.
+    and marked delivered right after (``OutgoingMail``), so a failed send is
+    retried later and a delivered one is never sent again.
     """
 
     __tablename__ = "reminder"
@@ -101,13 +102,3 @@ class Reminder(Base):
     #: When the secretariat asked for it (the interval counts from here).
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    #: The e-mail as composed (RFC 5322); resent as is, with the same Message-ID.
-    message: Mapped[str | None] = mapped_column(Text)
-    message_id: Mapped[str | None] = mapped_column(String(200))
-    #: When the mail server accepted it; ``None`` while it waits to be sent.
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
-    #: A sender working on it since then (others leave it alone for a while).
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
-    #: Why the last attempt failed.
-    last_error: Mapped[str | None] = mapped_column(String(300))
