@@ -136,3 +136,22 @@ def test_a_deactivated_users_password_page_is_closed(app, make_user, session):
     session.get(User, user.id).active = False
     session.commit()
     assert browser.get("/account/password").headers["Location"].startswith("/sign-in")
+
+
+def test_staff_with_a_temporary_password_enrol_then_change_it_without_a_loop(
+        app, make_user, runner, session):
+    from tests.accounts.test_two_factor import enrol
+
+    app.config["REQUIRE_2FA_FOR_STAFF"] = True
+    user = make_user(Role.AUDITOR)
+    # ``enrol`` signs in with the usual test password: it is the temporary one here.
+    result = runner.invoke(args=["users", "reset-password", user.username, "--temporary",
+                                 "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    browser = app.test_client()
+    enrol(browser, user)
+    answer = browser.get("/audit/")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/account/password"
+    assert browser.get("/account/password").status_code == 200
+    assert change(browser).status_code == 302
+    assert browser.get("/audit/").status_code == 200
