@@ -81,14 +81,31 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _attributes(name: asn1_x509.Name) -> tuple[tuple[str, str], ...]:
+    """A name's attributes in order, typed by asn1crypto's names, values as text."""
+    return tuple((str(type_value["type"].native), str(type_value["value"].native))
+                 for rdn in name.chosen for type_value in rdn)
+
+
+def _usages(cert: asn1_x509.Certificate) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    key_usage = cert.key_usage_value
+    extended = cert.extended_key_usage_value
+    return (tuple(sorted(str(u) for u in key_usage.native)) if key_usage else (),
+            tuple(str(u) for u in extended.native) if extended else ())
+
+
 def _cert_info(cert: asn1_x509.Certificate) -> CertificateInfo:
     validity = cert["tbs_certificate"]["validity"]
+    key_usage, extended_key_usage = _usages(cert)
     return CertificateInfo(
         subject=cert.subject.human_friendly, issuer=cert.issuer.human_friendly,
         serial=format(cert.serial_number, "x"),
         not_before=validity["not_before"].native.isoformat(),
         not_after=validity["not_after"].native.isoformat(),
-        sha256=hashlib.sha256(cert.dump()).hexdigest())
+        sha256=hashlib.sha256(cert.dump()).hexdigest(),
+        subject_attributes=_attributes(cert.subject),
+        issuer_attributes=_attributes(cert.issuer),
+        key_usage=key_usage, extended_key_usage=extended_key_usage)
 
 
 _COVERAGE = {SignatureCoverageLevel.ENTIRE_FILE: "ENTIRE_FILE",

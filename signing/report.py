@@ -78,6 +78,16 @@ class CertificateInfo:
     """End of validity (ISO 8601)."""
     sha256: str
     """SHA-256 fingerprint of the DER certificate, hex."""
+    subject_attributes: tuple[tuple[str, str], ...] = ()
+    """The subject's attributes in order, each ``(type, value)`` with asn1crypto's type
+    name (``common_name``, ``organization_name``, ``country_name`` …, or a dotted OID),
+    so a reader can label them in its own language."""
+    issuer_attributes: tuple[tuple[str, str], ...] = ()
+    """The issuer's attributes, as :attr:`subject_attributes`."""
+    key_usage: tuple[str, ...] = ()
+    """Key usage bits set (``digital_signature``, ``non_repudiation``, ``key_cert_sign`` …)."""
+    extended_key_usage: tuple[str, ...] = ()
+    """Extended key usages (``time_stamping``, ``code_signing`` …, or dotted OIDs)."""
 
 
 @dataclass(frozen=True)
