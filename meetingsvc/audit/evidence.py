@@ -32,11 +32,12 @@ from werkzeug.utils import secure_filename
 from signing import KeySource, SignerSettings, SigningLibraryError
 
 from ..documents.blobs import BlobStore
-from ..documents.models import DocumentVersion
+from ..documents.models import Document, DocumentVersion
 from ..documents.vocabulary import Confidentiality
 from ..errors import N_, DomainError
 from ..exports_safe import safe_row
 from ..issuance.models import IssuedCopy
+from ..issuance.pdf import ascii_slug
 from ..meetings.models import Meeting
 from ..timezones import office_time, utc_offset_label
 from ..tracking.models import DeliveryEvent
@@ -139,7 +140,8 @@ def write_evidence(session: Session, start: ExportStart, settings: EvidenceSetti
     except SigningLibraryError as error:
         raise ExportFailed(N_("The summary could not be signed: %(reason)s"),
                            reason=str(error)) from error
-    archive.add("README.txt", _readme(meeting, start, len(copies), len(files)))
+    archive.add("README.txt", _readme(meeting, start, len(copies), len(files),
+                                      settings.office_zone))
     sums = "".join(f"{sha}  {name}\n" for name, sha in sorted(archive.sums.items())).encode()
     archive.zip.writestr("SHA256SUMS", sums)
     archive.zip.writestr("SHA256SUMS.p7s", sign_detached(settings.key, sums)[0])
@@ -150,7 +152,7 @@ def _copies(session: Session, meeting_id: int) -> list[IssuedCopy]:
     return list(session.scalars(
         select(IssuedCopy).where(IssuedCopy.meeting_id == meeting_id).order_by(IssuedCopy.id)
         .options(selectinload(IssuedCopy.user), selectinload(IssuedCopy.document_version)
-                 .selectinload(DocumentVersion.document))))
+                 .selectinload(DocumentVersion.document).selectinload(Document.agenda_item))))
 
 
 def _symbol(copy: IssuedCopy) -> str:
@@ -282,20 +284,40 @@ def _resource(name: str) -> bytes:
     return resources.files(__package__).joinpath("offline", name).read_bytes()
 
 
-def _readme(meeting: Meeting, start: ExportStart, copies: int, files: int) -> bytes:
+def _readme(meeting: Meeting, start: ExportStart, copies: int, files: int,
+            zone: ZoneInfo) -> bytes:
     text = Template(_resource("README.txt").decode()).safe_substitute(
         meeting_title=meeting.title,
-        exported_at=start.exported_at.strftime("%Y-%m-%d %H:%M:%S"),
+        exported_at=_local(start.exported_at, zone, seconds=True),
         exported_by=start.exported_by, checkpoint_seq=start.checkpoint_seq,
         checkpoint_event=start.last_row_id, copy_count=copies, file_count=files,
         attime=int(start.exported_at.timestamp()))
     return text.encode()
 
 
-def _local(moment: datetime, zone: ZoneInfo) -> str:
+def _local(moment: datetime, zone: ZoneInfo, *, seconds: bool = False) -> str:
     """A stored time (naive means UTC) as the office reads it, with its offset: "(UTC+7)"."""
     local = office_time(moment, zone)
-    return local.strftime("%d/%m/%Y %H:%M") + f" ({utc_offset_label(local)})"
+    return local.strftime("%d/%m/%Y %H:%M" + (":%S" if seconds else "")) + \
+        f" ({utc_offset_label(local)})"
+
+
+def evidence_file_name(meeting: Meeting, zone: ZoneInfo) -> str:
+    """ "bang-chung-hoi-nghi-ban-thuong-vu-lan-thu-45-2026-12-03.zip": the meeting's name
+    (ASCII, for every file system and mail client) and its day in the office's calendar."""
+    slug = ascii_slug(meeting.title)[:80].rstrip("-")
+    if len(ascii_slug(meeting.title)) > 80 and "-" in slug:
+        slug = slug.rsplit("-", 1)[0]  # not a word cut in half
+    day = office_time(meeting.starts_at, zone).strftime("%Y-%m-%d")
+    return f"bang-chung-{slug or 'hoi-nghi'}-{day}.zip"
+
+
+def _agenda_order(copy: IssuedCopy) -> tuple[int, int, int]:
+    """Where a copy's document sits in the meeting's agenda: by item, then as uploaded;
+    documents on no item come last."""
+    document = copy.document_version.document  # type: ignore[union-attr]
+    item = document.agenda_item
+    return (0, item.position, document.id) if item is not None else (1, 0, document.id)
 
 
 def _summary(meeting: Meeting, start: ExportStart, settings: EvidenceSettings,
@@ -305,10 +327,10 @@ def _summary(meeting: Meeting, start: ExportStart, settings: EvidenceSettings,
     per_user: dict[int, Counter[str]] = {}
     for event in events:
         per_user.setdefault(by_copy[event.copy_id].user_id, Counter())[event.kind] += 1
-    documents: dict[str, list[IssuedCopy]] = {}
+    documents: dict[tuple[int, int, int], list[IssuedCopy]] = {}
     for copy in copies:
         if copy.document_version is not None:
-            documents.setdefault(_symbol(copy), []).append(copy)
+            documents.setdefault(_agenda_order(copy), []).append(copy)
     users = {c.user_id: c.user for c in copies}
     return EvidenceSummary(
         office_name=settings.office_name, meeting_title=meeting.title,
@@ -323,12 +345,13 @@ def _summary(meeting: Meeting, start: ExportStart, settings: EvidenceSettings,
         channels=tuple(sorted(Counter(c.channel for c in copies).items())),
         events=tuple(sorted(Counter(e.kind for e in events).items())),
         documents=tuple(DocumentLine(
-            symbol, group[0].document_version.document.title,  # type: ignore[union-attr]
+            str(order[1]) if order[0] == 0 else "—", _symbol(group[0]),
+            group[0].document_version.document.title,  # type: ignore[union-attr]
             Confidentiality(group[0].document_version.document  # type: ignore[union-attr]
                             .confidentiality).label_vi or "—",
             ", ".join(sorted({str(c.document_version.number)  # type: ignore[union-attr]
                               for c in group})), len(group))
-            for symbol, group in sorted(documents.items())),
+            for order, group in sorted(documents.items())),
         delegates=tuple(DelegateLine(
             user.full_name, user.username, sum(1 for c in copies if c.user_id == uid),
             per_user.get(uid, Counter())["downloaded"], per_user.get(uid, Counter())["opened"],

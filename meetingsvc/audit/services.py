@@ -23,7 +23,8 @@ from .models import AuditCheckpoint, AuditEvent
 __all__ = [
     "GENESIS_HASH", "Actor", "AuditReport", "ChainReport", "LogFilter", "LogPage", "LogStatus",
     "append_pending", "canonical_content", "chain_hash", "details_of", "known_actions",
-    "log_page", "log_status", "record", "row_holds", "verify_chain", "verify_log",
+    "log_page", "log_status", "People", "people_of", "record", "row_holds", "verify_chain",
+    "verify_log",
 ]
 
 log = logging.getLogger(__name__)
@@ -241,6 +242,38 @@ def log_status(session: Session) -> LogStatus:
     newest = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc())
                              .limit(1)).first()
     return LogStatus(rows, last_id, newest)
+
+
+@dataclass(frozen=True)
+class People:
+    """The people a page of the log names, by username (lower case) and by id."""
+
+    names: dict[str, str]
+    by_id: dict[int, tuple[str, str]]
+
+    def subject(self, row: AuditEvent) -> tuple[str, str] | None:
+        """The account a row is about (``object_type`` user), as (full name, username)."""
+        if row.object_type == "user" and row.object_id and row.object_id.isdigit():
+            return self.by_id.get(int(row.object_id))
+        return None
+
+
+def people_of(session: Session, rows: Sequence[AuditEvent], usernames: set[str]) -> People:
+    """Full names for the actors, the accounts the rows are about and ``usernames``
+    their details name: one query for the page."""
+    from ..accounts.models import User
+
+    ids = {row.actor_id for row in rows if row.actor_id is not None} | {
+        int(row.object_id) for row in rows
+        if row.object_type == "user" and row.object_id and row.object_id.isdigit()}
+    names = {name.lower() for name in usernames} | {
+        row.actor_name.lower() for row in rows if row.actor_name}
+    if not ids and not names:
+        return People({}, {})
+    users = session.execute(select(User.id, User.username, User.full_name).where(or_(
+        User.id.in_(ids), func.lower(User.username).in_(names)))).all()
+    return People({u.username.lower(): u.full_name for u in users},
+                  {u.id: (u.full_name, u.username) for u in users})
 
 
 def known_actions(session: Session) -> list[str]:

@@ -23,6 +23,8 @@ _FOOT = 30.0
 
 @dataclass(frozen=True)
 class DocumentLine:
+    #: The agenda item's number ("—" for a document on no item).
+    agenda: str
     symbol: str
     title: str
     confidentiality: str
@@ -97,10 +99,11 @@ def render_summary(summary: EvidenceSummary, font_dir: Path) -> bytes:
         *((f"Kênh / channel: {name}", str(count)) for name, count in summary.channels),
         *((f"Sự kiện / events: {name}", str(count)) for name, count in summary.events),
     ])
-    _table(pdf, "Văn bản / Documents",
-           ("Số, ký hiệu / Symbol", "Trích yếu / Title", "Độ mật", "Phiên bản", "Số bản"),
-           [(d.symbol, d.title, d.confidentiality, d.versions, str(d.copies))
-            for d in summary.documents], (32, 78, 20, 22, 22))
+    _table(pdf, "Văn bản, theo chương trình / Documents, in agenda order",
+           ("Mục / Item", "Số, ký hiệu / Symbol", "Trích yếu / Title", "Độ mật", "Phiên bản",
+            "Số bản"),
+           [(d.agenda, d.symbol, d.title, d.confidentiality, d.versions, str(d.copies))
+            for d in summary.documents], (14, 30, 70, 20, 20, 20))
     _table(pdf, "Đại biểu / Delegates",
            ("Họ tên / Name", "Tài khoản", "Số bản", "Đã tải", "Đã mở", "Ký nhận"),
            [(d.name, d.username, str(d.copies), str(d.downloaded), str(d.opened),

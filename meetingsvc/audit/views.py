@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -25,8 +26,10 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from signing import SigningLibraryError
+
 from ..access import current_actor, flash_error, roles_required
-from ..accounts.models import Role
+from ..accounts.models import Role, User
 from ..documents.blobs import blob_store
 from ..errors import DomainError
 from ..extensions import db
@@ -39,18 +42,22 @@ from ..issuance.keys import (
 )
 from ..meetings.forms import EmptyForm
 from ..meetings.models import Meeting
-from ..timezones import office_day_start, office_time, office_zone
-from . import labels
-from .evidence import EvidenceSettings, start_export, write_evidence
+from ..models_common import utcnow
+from ..timezones import office_day_start, office_zone
+from ..tracking.files import content_disposition
+from . import labels, log_labels, readable
+from .evidence import EvidenceSettings, evidence_file_name, start_export, write_evidence
 from .forms import LogFilterForm, VerifyForm
 from .models import VerificationRecord
 from .ratelimit import hit
+from .report_pdf import build_sheet, render_sheet, sign_report
 from .services import (
     LogFilter,
     details_of,
     known_actions,
     log_page,
     log_status,
+    people_of,
     record,
     row_holds,
     verify_log,
@@ -59,6 +66,17 @@ from .tracing import copy_by_token
 from .verification import read_upload, recent_verifications, report_of, verify_upload
 
 bp = Blueprint("audit", __name__)
+
+
+bp.add_app_template_filter(readable.number, "audit_number")
+bp.add_app_template_filter(readable.file_size, "audit_file_size")
+bp.add_app_template_filter(readable.local_time, "audit_local_time")
+bp.add_app_template_filter(readable.sentence, "audit_sentence")
+bp.add_app_template_global(readable.name_fields, "readable_name")
+bp.add_app_template_global(readable.common_name, "readable_common_name")
+bp.add_app_template_global(readable.certificate_usages, "readable_usages")
+bp.add_app_template_global(readable.library_message, "library_message")
+bp.add_app_template_global(readable.label, "audit_label")
 
 
 @bp.app_template_filter("audit_datetime")
@@ -142,12 +160,63 @@ def _verification_or_404(record_id: int) -> VerificationRecord:
     return kept
 
 
+@dataclass(frozen=True)
+class _Person:
+    name: str
+    username: str | None
+
+
+def _verifier(kept: VerificationRecord, report: dict[str, object]) -> _Person:
+    """Who verified the file: the full name, and the username kept with the report."""
+    username = str(report.get("verified_by") or "") or None
+    user = db.session.get(User, kept.actor_id) if kept.actor_id is not None else None
+    if user is None:
+        return _Person(username or "—", None)
+    return _Person(user.full_name, username or user.username)
+
+
 @bp.get("/audit/verifications/<int:record_id>")
 @roles_required(Role.AUDITOR)
 def show_verification(record_id: int) -> str:
     kept = _verification_or_404(record_id)
-    return render_template("audit/report.html", kept=kept, report=report_of(kept),
-                           labels=labels, form=VerifyForm())
+    report = report_of(kept)
+    return render_template("audit/report.html", kept=kept, report=report,
+                           verifier=_verifier(kept, report), labels=labels, form=VerifyForm())
+
+
+@bp.post("/audit/verifications/<int:record_id>/report.pdf")
+@roles_required(Role.AUDITOR)
+def verification_pdf(record_id: int) -> ResponseReturnValue:
+    """The report as a PDF signed by the office, made again from the kept report (the
+    uploaded file is not kept); every download is logged."""
+    kept = _verification_or_404(record_id)
+    if not EmptyForm().validate():
+        abort(400)
+    report = report_of(kept)
+    verifier = _verifier(kept, report)
+    config = current_app.config
+    sheet = build_sheet(
+        report, office_name=config["OFFICE_NAME"],
+        verifier=f"{verifier.name} ({verifier.username})" if verifier.username
+        else verifier.name,
+        made_at=readable.local_time(utcnow()))
+    try:
+        signed = sign_report(render_sheet(sheet, Path(config["PDF_FONT_DIR"])),
+                             signer_settings(config, current_app.instance_path), kept.id)
+    except (SigningLibraryError, DomainError) as error:
+        current_app.logger.warning("verification report %s not signed: %s", kept.id, error)
+        flash(_("The report could not be signed: %(reason)s", reason=str(error)), "error")
+        return redirect(url_for(".show_verification", record_id=kept.id))
+    record(db.session, "audit.report_downloaded", current_actor(), object_type="verification",
+           object_id=kept.id, meeting_id=(report.get("issued_copy") or {}).get("meeting_id"),
+           details={"file": kept.file_name, "sha256": kept.file_sha256,
+                    "indication": kept.indication})
+    response = make_response(signed)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = content_disposition(
+        f"bao-cao-kiem-tra-{kept.id}.pdf", attachment=True)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/audit/verifications/<int:record_id>.json")
@@ -166,8 +235,9 @@ def show_log() -> str:
     form = LogFilterForm(request.args)
     meetings = db.session.scalars(select(Meeting).order_by(Meeting.starts_at.desc())).all()
     form.meeting.choices = [("", _("All meetings"))] + [(str(m.id), m.title) for m in meetings]
-    form.action.choices = [("", _("All actions"))] + [
-        (a, a) for a in known_actions(db.session)]
+    form.action.choices = [("", _("All actions"))] + sorted(
+        ((a, log_labels.action_label(a)) for a in known_actions(db.session)),
+        key=lambda choice: choice[1].lower())
     form.validate()
     meeting = form.meeting.data
     where = LogFilter(
@@ -177,9 +247,14 @@ def show_log() -> str:
         until=_day_start(form.until.data + timedelta(days=1)) if form.until.data else None)
     page = log_page(db.session, where, request.args.get("page", 1, type=int))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    raw = {row.id: details_of(row) for row in page.rows}
+    people = people_of(db.session, page.rows,
+                       set().union(*(log_labels.people_named(d) for d in raw.values())))
     return render_template("audit/log.html", form=form, page=page, args=args,
                            holds={row.id: row_holds(row) for row in page.rows},
-                           details={row.id: details_of(row) for row in page.rows},
+                           details={row_id: log_labels.readable_details(d, people.names)
+                                    for row_id, d in raw.items()},
+                           people=people, log_labels=log_labels,
                            status=log_status(db.session), action_form=EmptyForm())
 
 
@@ -225,6 +300,5 @@ def export_evidence(meeting_id: int) -> ResponseReturnValue:
         flash_error(error)
         return redirect(url_for(".home"))
     spool.seek(0)
-    stamp = office_time(start.exported_at).strftime("%Y%m%d-%H%M")
     return send_file(spool, mimetype="application/zip", as_attachment=True,
-                     download_name=f"ho-so-chung-cu-hoi-nghi-{meeting.id}-{stamp}.zip")
+                     download_name=evidence_file_name(meeting, settings.office_zone))

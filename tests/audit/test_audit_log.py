@@ -14,8 +14,8 @@ from tests.tampering import allow_tampering
 
 def _rows(page: str) -> list[str]:
     """The actions listed on a log page, top to bottom."""
-    return [line.split("<code>")[1].split("</code>")[0]
-            for line in page.splitlines() if "<td data-label" in line and "<code>" in line]
+    return [line.split('<code class="action-code">')[1].split("</code>")[0]
+            for line in page.splitlines() if '<code class="action-code">' in line]
 
 
 def test_the_log_lists_and_filters_by_meeting_user_action_and_time(
