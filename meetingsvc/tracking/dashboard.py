@@ -48,15 +48,69 @@ def countable(cell: CopyProgress | None) -> bool:
 
 
 @dataclass
+class Tally:
+    """What the tiles, the column and row totals and the chart count, from the cells alone.
+
+    Every figure on the page is a :meth:`add` over some of the matrix's cells, so the
+    tiles equal the sum of the column totals, of the row totals, and the chart's last
+    point. A cell holds the delegate's current copy (a superseded copy is replaced by
+    the newer one and is not counted)."""
+
+    #: Electronic copies in the portal: delivered (download or MẬT, read on screen), not recalled.
+    electronic: int = 0
+    #: Of those, opened in the viewer or downloaded.
+    opened: int = 0
+    #: Of those, acknowledged.
+    acknowledged: int = 0
+    #: Paper copies (TỐI MẬT, TUYỆT MẬT) not recalled.
+    paper: int = 0
+    #: Of those, handed to the delegate (returned ones included).
+    handed_over: int = 0
+    #: Of those, handed back.
+    returned: int = 0
+    #: Recalled copies: shown in the matrix, counted in none of the above.
+    recalled: int = 0
+
+    def add(self, cell: CopyProgress | None) -> None:
+        if cell is None:
+            return
+        if cell.recalled_at is not None:
+            self.recalled += 1
+        elif not cell.electronic:
+            self.paper += 1
+            self.handed_over += cell.status == CopyStatus.DELIVERED.value
+            self.returned += cell.returned_at is not None
+        elif countable(cell):
+            self.electronic += 1
+            self.opened += cell.read
+            self.acknowledged += cell.acknowledged_at is not None
+
+    @property
+    def complete(self) -> bool:
+        """Every electronic copy acknowledged (and there is one)."""
+        return self.electronic > 0 and self.acknowledged == self.electronic
+
+
+@dataclass
 class Column:
     document_id: int
     symbol: str
     title: str
     confidentiality: str
     position: int | None
-    entitled: int = 0
-    opened: int = 0
-    acknowledged: int = 0
+    tally: Tally = field(default_factory=Tally)
+
+    @property
+    def entitled(self) -> int:
+        return self.tally.electronic
+
+    @property
+    def opened(self) -> int:
+        return self.tally.opened
+
+    @property
+    def acknowledged(self) -> int:
+        return self.tally.acknowledged
 
 
 @dataclass
@@ -67,10 +121,20 @@ class Row:
     guest: bool
     cells: list[CopyProgress | None]
     last_reminded_at: datetime | None
-    entitled: int = 0
-    opened: int = 0
-    acknowledged: int = 0
+    tally: Tally = field(default_factory=Tally)
     pages_viewed: int = 0
+
+    @property
+    def entitled(self) -> int:
+        return self.tally.electronic
+
+    @property
+    def opened(self) -> int:
+        return self.tally.opened
+
+    @property
+    def acknowledged(self) -> int:
+        return self.tally.acknowledged
 
     def missing(self, receipt_filter: ReceiptFilter, document_ids: Sequence[int]) -> int:
         """How many of the row's cells (on the filtered item, or all) lack the step."""
@@ -81,10 +145,19 @@ class Row:
 
 @dataclass(frozen=True)
 class Chart:
-    """Cumulative opened and acknowledged items over time, as SVG polyline points."""
+    """Cumulative opened and acknowledged copies over time, laid out for an SVG: a plot
+    area with axes, ticks at local times and counts, and where each line ends.
+
+    The two lines count the same copies as the tiles (``Tally.electronic``): "opened"
+    is opened in the viewer or downloaded, as in the tiles."""
 
     width: int
     height: int
+    #: The plot area inside the SVG: left, top, width, height.
+    left: int
+    top: int
+    plot_width: int
+    plot_height: int
     total: int
     start: datetime | None
     end: datetime | None
@@ -92,6 +165,23 @@ class Chart:
     acknowledged_points: str
     opened: int
     acknowledged: int
+    #: (x, moment) of the time axis' ticks; the template writes the office's local time.
+    x_ticks: tuple[tuple[float, datetime], ...] = ()
+    #: (y, count) of the count axis' ticks.
+    y_ticks: tuple[tuple[float, int], ...] = ()
+    #: Where each line's end label goes (y), kept apart so they never overlap.
+    opened_label_y: float = 0.0
+    acknowledged_label_y: float = 0.0
+    #: How the time ticks are written: with the date over days, seconds over minutes.
+    tick_format: str = "%d/%m %H:%M"
+
+    @property
+    def right(self) -> int:
+        return self.left + self.plot_width
+
+    @property
+    def bottom(self) -> int:
+        return self.top + self.plot_height
 
 
 @dataclass
@@ -102,6 +192,7 @@ class Matrix:
     shown: list[Row]
     receipt_filter: ReceiptFilter
     chart: Chart
+    tally: Tally = field(default_factory=Tally)
     totals: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -136,47 +227,56 @@ def receipt_matrix(session: Session, meeting: Meeting, receipt_filter: ReceiptFi
         place = column_at.get(copy.document_id)
         if owner is not None and place is not None:
             owner.cells[place] = copy
+    total = Tally()
     for row in rows:
         for at, cell in enumerate(row.cells):
-            if cell is None or not countable(cell):
-                continue
-            column = columns[at]
-            row.entitled += 1
-            column.entitled += 1
-            row.pages_viewed += cell.pages_viewed
-            if cell.read:
-                row.opened += 1
-                column.opened += 1
-            if cell.acknowledged_at is not None:
-                row.acknowledged += 1
-                column.acknowledged += 1
+            row.tally.add(cell)
+            columns[at].tally.add(cell)
+            total.add(cell)
+            if countable(cell):
+                assert cell is not None
+                row.pages_viewed += cell.pages_viewed
 
     ids = [c.document_id for c in columns]
     shown = rows if receipt_filter.missing is None else [
         r for r in rows if r.missing(receipt_filter, ids)]
     counted = [c for r in rows for c in r.cells if countable(c)]
     matrix = Matrix(meeting, columns, rows, shown, receipt_filter,
-                    _chart(counted, now))
+                    _chart(counted, now), total)
     matrix.totals = {
-        "entitled": len(counted),
-        "opened": sum(1 for c in counted if c and c.read),
-        "acknowledged": sum(1 for c in counted if c and c.acknowledged_at is not None),
+        "entitled": total.electronic,
+        "opened": total.opened,
+        "acknowledged": total.acknowledged,
+        "paper": total.paper,
+        "handed_over": total.handed_over,
+        "returned": total.returned,
+        "recalled": total.recalled,
         "delegates": len(rows),
-        "delegates_done": sum(1 for r in rows if r.entitled and r.acknowledged == r.entitled),
+        "delegates_done": sum(1 for r in rows if r.tally.complete),
     }
     return matrix
 
 
 def stage_of(cell: CopyProgress | None) -> str:
-    """The CSS and display code of a cell: none, paper, pending ... acknowledged."""
+    """The CSS and display code of a cell: none, recalled, paper_pending, paper,
+    paper_returned, or the electronic copy's furthest stage (pending ... acknowledged)."""
     if cell is None:
         return "none"
+    if cell.recalled_at is not None:
+        return "recalled"
     if not cell.electronic:
+        if cell.returned_at is not None:
+            return "paper_returned"
         return "paper" if cell.status == CopyStatus.DELIVERED.value else "paper_pending"
     return cell.stage.code
 
 
-CHART_WIDTH, CHART_HEIGHT, CHART_STEPS = 640, 160, 64
+#: The SVG's size, and the plot area's place in it (room for tick labels left and
+#: below, for the lines' end labels on the right).
+CHART_WIDTH, CHART_HEIGHT = 760, 214
+CHART_LEFT, CHART_TOP, CHART_PLOT_WIDTH, CHART_PLOT_HEIGHT = 44, 10, 620, 160
+CHART_STEPS, CHART_X_TICKS = 124, 5
+_LABEL_GAP = 13.0
 
 
 def _chart(cells: Sequence[CopyProgress | None], now: datetime) -> Chart:
@@ -184,24 +284,44 @@ def _chart(cells: Sequence[CopyProgress | None], now: datetime) -> Chart:
     acknowledged = sorted(c.acknowledged_at for c in cells if c and c.acknowledged_at)
     delivered = [c.delivered_at for c in cells if c and c.delivered_at]
     total = len(cells)
+    frame = (CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_TOP, CHART_PLOT_WIDTH,
+             CHART_PLOT_HEIGHT)
     if not delivered or total == 0:
-        return Chart(CHART_WIDTH, CHART_HEIGHT, total, None, None, "", "", 0, 0)
+        return Chart(*frame, total, None, None, "", "", 0, 0)
     start = min(delivered)
     end = max([now, *opened[-1:], *acknowledged[-1:]])
     span = max((end - start).total_seconds(), 1.0)
+
+    def y_of(count: int) -> float:
+        return CHART_TOP + CHART_PLOT_HEIGHT - CHART_PLOT_HEIGHT * count / total
 
     def points(times: list[datetime]) -> str:
         stamps = [t.timestamp() for t in times]
         out = []
         for step in range(CHART_STEPS + 1):
             count = bisect_right(stamps, start.timestamp() + span * step / CHART_STEPS)
-            x = CHART_WIDTH * step / CHART_STEPS
-            y = CHART_HEIGHT - CHART_HEIGHT * count / total
-            out.append(f"{x:.1f},{y:.1f}")
+            x = CHART_LEFT + CHART_PLOT_WIDTH * step / CHART_STEPS
+            out.append(f"{x:.1f},{y_of(count):.1f}")
         return " ".join(out)
 
-    return Chart(CHART_WIDTH, CHART_HEIGHT, total, start, end, points(opened),
-                 points(acknowledged), len(opened), len(acknowledged))
+    x_ticks = tuple(
+        (CHART_LEFT + CHART_PLOT_WIDTH * n / (CHART_X_TICKS - 1),
+         start + (end - start) * n / (CHART_X_TICKS - 1)) for n in range(CHART_X_TICKS))
+    counts = sorted({0, total, *((total * n + 2) // 4 for n in (1, 2, 3))}) if total >= 4 \
+        else list(range(total + 1))
+    y_ticks = tuple((y_of(count), count) for count in counts)
+    # The end labels sit by their line's last point; the lower one moves down (or both
+    # up, at the bottom) when they would overlap.
+    label_y = {"opened": y_of(len(opened)), "acknowledged": y_of(len(acknowledged))}
+    upper, lower = sorted(label_y, key=label_y.__getitem__)
+    if label_y[lower] - label_y[upper] < _LABEL_GAP:
+        label_y[lower] = min(label_y[upper] + _LABEL_GAP, CHART_TOP + CHART_PLOT_HEIGHT)
+        label_y[upper] = label_y[lower] - _LABEL_GAP
+    tick_format = ("%d/%m %H:%M" if span >= 86_400 else "%H:%M" if span >= 600
+                   else "%H:%M:%S")
+    return Chart(*frame, total, start, end, points(opened), points(acknowledged),
+                 len(opened), len(acknowledged), x_ticks, y_ticks, label_y["opened"] + 4,
+                 label_y["acknowledged"] + 4, tick_format)
 
 
 @dataclass(frozen=True)
@@ -274,5 +394,5 @@ def _holder_state(copy: IssuedCopy, progress: CopyProgress | None
     return "issued", copy.delivered_at
 
 
-__all__ = ["Chart", "Column", "Holder", "Matrix", "ReceiptFilter", "Row", "Stage",
+__all__ = ["Chart", "Column", "Holder", "Matrix", "ReceiptFilter", "Row", "Stage", "Tally",
            "document_holders", "receipt_matrix", "stage_of"]

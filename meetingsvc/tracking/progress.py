@@ -52,6 +52,8 @@ class CopyProgress:
     pages_viewed: int
     superseded_at: datetime | None
     recalled_at: datetime | None
+    #: For a paper copy: when the delegate handed it back.
+    returned_at: datetime | None = None
 
     @property
     def stage(self) -> Stage:
@@ -115,7 +117,7 @@ def copy_progress(session: Session, meeting_ids: Collection[int], *,
                _first(EventKind.ACKNOWLEDGED).label("acknowledged_at"),
                func.count(distinct(case((event.kind == EventKind.PAGE_VIEWED.value,
                                          event.page)))).label("pages_viewed"),
-               copy.superseded_at, copy.recalled_at)
+               copy.superseded_at, copy.recalled_at, copy.returned_at)
         .join(DocumentVersion, DocumentVersion.id == copy.document_version_id)
         .outerjoin(event, event.copy_id == copy.id)
         .where(*scope)
@@ -132,7 +134,7 @@ def copy_progress(session: Session, meeting_ids: Collection[int], *,
                 if row.channel == Channel.DOWNLOAD.value else None),
             opened_at=row.opened_at, acknowledged_at=row.acknowledged_at,
             pages_viewed=row.pages_viewed or 0, superseded_at=row.superseded_at,
-            recalled_at=row.recalled_at)
+            recalled_at=row.recalled_at, returned_at=row.returned_at)
         for row in session.execute(query)
     ]
 

@@ -51,16 +51,20 @@ bp = Blueprint("receipts", __name__, url_prefix="/meetings/<int:meeting_id>/rece
 STAGE_LABELS = {
     "none": N_("not entitled"),
     "pending": N_("being issued"),
-    "delivered": N_("new"),
+    "delivered": N_("new, not opened"),
     "downloaded": N_("downloaded"),
-    "opened": N_("opened"),
+    "opened": N_("opened in the viewer"),
     "acknowledged": N_("acknowledged"),
+    "paper_pending": N_("paper copy, not handed over"),
     "paper": N_("paper copy handed over"),
-    "paper_pending": N_("paper copy"),
+    "paper_returned": N_("paper copy returned"),
+    "recalled": N_("recalled"),
 }
-#: What a cell shows; the colour (CSS) and the tooltip say the rest.
-STAGE_MARKS = {"none": "", "pending": "…", "delivered": "○", "downloaded": "↓",
-               "opened": "◉", "acknowledged": "✓", "paper": "▣", "paper_pending": "□"}
+#: What a cell shows, so its state reads without colour or hover; the legend explains
+#: each mark, the colour (CSS) and the tooltip add the times.
+STAGE_MARKS = {"none": "–", "pending": "…", "delivered": "○", "downloaded": "↓",
+               "opened": "◉", "acknowledged": "✓", "paper_pending": "□", "paper": "▣",
+               "paper_returned": "↩", "recalled": "⟲"}
 EVENT_LABELS = {
     "delivered": N_("delivered"),
     "downloaded": N_("downloaded"),
@@ -191,6 +195,12 @@ def short_time(value: datetime | None) -> str:
     return value.astimezone(local_zone()).strftime("%d/%m %H:%M") if value else ""
 
 
+@bp.app_template_filter("office_clock")
+def office_clock(value: datetime, pattern: str) -> str:
+    """``value`` on the office's clock, written with a ``strftime`` pattern."""
+    return value.astimezone(local_zone()).strftime(pattern)
+
+
 class CellDetail:
     """The matrix's cells as HTML. A congress has 12,000 of them: written here in one pass
     per row, with labels and time zone looked up once per page, they take a fifth of the
@@ -205,12 +215,12 @@ class CellDetail:
         for cell in row.cells:
             stage = stage_of(cell)
             if cell is None:
-                out.append(f'<td class="c s-{stage}"></td>')
+                out.append(f'<td class="c s-{stage}" data-stage="{stage}">'
+                           f'{STAGE_MARKS[stage]}</td>')
                 continue
-            recalled = " recalled" if cell.recalled_at is not None else ""
             pages = (f"<small>{cell.pages_viewed}/{cell.page_count}</small>"
                      if cell.pages_viewed else "")
-            out.append(f'<td class="c s-{stage}{recalled}" data-copy="{cell.copy_id}" '
+            out.append(f'<td class="c s-{stage}" data-copy="{cell.copy_id}" '
                        f'data-stage="{stage}" data-pages="{cell.pages_viewed}" '
                        f'title="{escape(self(cell))}">{STAGE_MARKS[stage]}{pages}</td>')
         return Markup("".join(out))  # noqa: S704 - every value above is escaped or our own
