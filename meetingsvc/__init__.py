@@ -248,6 +248,7 @@ def configure_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .documents.views import bp as documents_bp
     from .errors_views import register_error_pages
+    from .favicon import bp as favicon_bp
     from .issuance.paper_views import bp as paper_bp
     from .issuance.views import bp as issuance_bp
     from .meetings.views import bp as meetings_bp
@@ -262,6 +263,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(tracking_bp)
     app.register_blueprint(receipts_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(favicon_bp)
     register_error_pages(app)
 
 
