@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -39,6 +38,7 @@ from signing.pki import (
 )
 
 from ..errors import N_, DomainError
+from ..timezones import zone_named
 
 
 class SigningNotConfigured(DomainError):
@@ -98,7 +98,7 @@ def signer_settings(config: Mapping[str, Any], instance_path: str) -> SignerSett
         tsa_url=config.get("TSA_URL") if profile.needs_timestamp else None,
         stamp=StampSettings(font_path=Path(config["PDF_FONT_DIR"]) / "DejaVuSans.ttf",
                             office_name=config["OFFICE_NAME"],
-                            timezone=ZoneInfo(config["OFFICE_TIMEZONE"])),
+                            timezone=zone_named(config["OFFICE_TIMEZONE"])),
         trust_roots=roots, other_certs=intermediates, crls=crls,
         location=config.get("SIGNING_LOCATION"),
     )

@@ -16,7 +16,6 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 
@@ -26,6 +25,7 @@ from signing.pool import default_processes
 from ..extensions import celery_app, db
 from ..mail import DeliveryOutcome, MailError, MailSettings, smtp_outbox
 from ..models_common import utcnow
+from ..timezones import zone_named
 from .keys import signer_settings
 from .models import IssuanceUnit, JobStatus, UnitStatus
 from .notices import NoticeSettings, deliver_notices, waiting_notices, write_notice
@@ -64,7 +64,7 @@ def worker_config(app: Flask) -> WorkerConfig:
 def link_settings(app: Flask) -> LinkSettings:
     return LinkSettings(public_base_url=app.config["PUBLIC_BASE_URL"],
                         office_name=app.config["OFFICE_NAME"],
-                        office_zone=ZoneInfo(app.config["OFFICE_TIMEZONE"]))
+                        office_zone=zone_named(app.config["OFFICE_TIMEZONE"]))
 
 
 def lease(app: Flask) -> timedelta:
