@@ -31,6 +31,8 @@ _COLUMNS = (("STT", 12.0), ("Số bản", 22.0), ("Đại biểu (họ tên, ch�
             ("Ký nhận thu hồi", 42.0))
 _ROW_H = 13.0
 _HEAD_H = 10.0
+#: The register keeper's signature block under the last row.
+_CLOSING_H = 20.0
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,10 @@ def render_register(info: RegisterInfo, *, font_dir: Path) -> bytes:
     pdf.add_page()
     y = _heading(pdf, info)
     y = _table_header(pdf, y)
-    for row in info.rows:
-        if y + _ROW_H > _BOTTOM:
+    for index, row in enumerate(info.rows):
+        # The last row goes over with the keeper's signature, never leaving it alone.
+        closing = _CLOSING_H if index == len(info.rows) - 1 else 0.0
+        if y + _ROW_H + closing > _BOTTOM:
             pdf.add_page()
             y = _table_header(pdf, _TOP)
         _row(pdf, y, row)
@@ -187,7 +191,7 @@ def _fitted(pdf: FPDF, x: float, y: float, width: float, text: str, style: str,
 
 def _closing(pdf: FPDF, y: float, info: RegisterInfo) -> None:
     """The register keeper's signature, left of centre: the corner is the office's."""
-    if y + 28 > _BOTTOM:
+    if y + _CLOSING_H > _BOTTOM:
         pdf.add_page()
         y = _TOP
     centre = _LEFT + 150
