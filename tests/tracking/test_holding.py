@@ -156,3 +156,37 @@ def test_before_issuance_the_meeting_page_says_the_papers_will_come(client, sign
     document = prepared.documents["report"]
     assert client.get(f"/meetings/{prepared.meeting.id}/documents/{document.id}"
                       ).status_code == 404
+
+
+def _portal(copy=None, paper=None, viewable=True):
+    from types import SimpleNamespace
+
+    item = SimpleNamespace(copy=copy, viewable=viewable) if copy else None
+    return SimpleNamespace(items={7: item} if item else {},
+                           paper_copies={7: paper} if paper else {})
+
+
+@pytest.mark.parametrize(("electronic", "paper", "expected"), [
+    ({}, None, "read"),
+    ({"recalled_at": "then"}, None, "recalled"),
+    ({"superseded_at": "then"}, None, "superseded"),
+    (None, {}, "paper_waiting"),
+    (None, {"handed_over_at": "then"}, "paper_handed"),
+    (None, {"handed_over_at": "then", "returned_at": "later"}, "paper_returned"),
+    (None, {"recalled_at": "then"}, "paper_recalled"),
+    (None, None, "coming"),
+])
+def test_each_holding_is_decided_from_the_copies(electronic, paper, expected):
+    from types import SimpleNamespace
+
+    from meetingsvc.tracking.holding import holding_of
+
+    def copy(fields):
+        base = {"recalled_at": None, "superseded_at": None, "handed_over_at": None,
+                "returned_at": None}
+        return SimpleNamespace(**(base | fields)) if fields is not None else None
+
+    holding = holding_of(_portal(copy(electronic), copy(paper)), 7)
+    assert holding.state == expected
+    assert holding.opens_viewer == (expected == "read")
+    assert holding_of(None, 7).state == "coming"

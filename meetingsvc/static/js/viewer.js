@@ -310,6 +310,7 @@ function matchesIn(n, strings, folded) {
 }
 
 async function search(query) {
+  if (!find.pdf) { return; } // still loading: the box is searched once the copy is here
   const token = ++find.token;
   find.query = query;
   const folded = fold(query.trim());
@@ -461,6 +462,8 @@ async function startPdf() {
   view.pageHeight = base.height;
   const slots = makeSlots(pdf.numPages);
   say("");
+  const typed = field("find")?.value;
+  if (typed) { setTimeout(() => search(typed)); } // typed while the copy was loading
 
   const drawn = new Map(); // page → the scale its canvas was drawn at
   const rendering = new Map();
