@@ -12,6 +12,7 @@ import pytest
 
 from meetingsvc.accounts.models import Role
 from tests.conftest import PASSWORD, unavailable
+from tests.tracking.conftest import item_copy
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +43,10 @@ def test_the_skip_link_is_the_first_stop_and_lands_on_the_content(live_server, m
     assert page.evaluate("document.activeElement.id") == "main"
     page.keyboard.press("Tab")  # the next stop is inside the content, not the menu
     assert page.evaluate("document.querySelector('main').contains(document.activeElement)")
+    # Where the keyboard is shows: a ring of at least 2 px around the focused control.
+    ring = page.evaluate("""(() => { const s = getComputedStyle(document.activeElement);
+        return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()""")
+    assert ring[0] == "solid" and ring[1] >= 2, ring
     page.close()
 
 
@@ -96,11 +101,16 @@ def test_axe_finds_nothing_serious_on_each_roles_main_pages(
     if not AXE.exists():
         unavailable(f"axe-core is not installed at {AXE} (make test runs npm ci)")
     meeting = prepared.meeting.id
+    delegate = prepared.members[0]
+    unmarked = item_copy(session, delegate, prepared.documents["report"])
     staff = {Role.SECRETARIAT: make_user(Role.SECRETARIAT),
              Role.AUDITOR: make_user(Role.AUDITOR), Role.ADMIN: make_user(Role.ADMIN)}
     pages: dict[str | None, list[str]] = {
         None: ["/sign-in"],
-        prepared.members[0].username: ["/meetings/", f"/meetings/{meeting}"],
+        delegate.username: [
+            "/meetings/", f"/meetings/{meeting}",
+            f"/meetings/{meeting}/documents/{prepared.documents['report'].id}",
+            f"/meetings/{meeting}/my/copies/{unmarked.id}/view", "/account/password"],
         staff[Role.SECRETARIAT].username: [
             "/meetings/", f"/meetings/{meeting}", f"/meetings/{meeting}/receipts/",
             f"/meetings/{meeting}/issue"],
@@ -117,6 +127,8 @@ def test_axe_finds_nothing_serious_on_each_roles_main_pages(
             _sign_in(page, live_server, username)
         for path in paths:
             page.goto(f"{live_server}{path}")
+            if "/view" in path:
+                page.locator(".pdf-page[data-page='1'] canvas").wait_for()
             if found := _axe(page):
                 findings[f"{username} {path}"] = found
         context.close()
