@@ -76,6 +76,10 @@ def test_an_unmarked_copy_zooms_finds_selects_and_moves_by_keys(
     assert slot_width(page) > fitted * 1.05
     assert zoom.inner_text() != level
     wait_drawn(page, 1)
+    if size == "phone":  # wider than the screen: the viewer scrolls sideways, not the page
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= SIZES["phone"]["width"], f"the page scrolls sideways: {width}px"
+        check_toolbar_in_view(page)
     page.screenshot(path=artifacts / f"viewer-tools-{size}-zoomed.png")
     page.get_by_role("button", name="Thu nhỏ").click()
     page.get_by_role("button", name="Thu nhỏ").click()

@@ -131,8 +131,8 @@ function setScale(scale, fit) {
 function zoom(kind) {
   if (kind === "width" || kind === "page") { setScale(fitScale(kind), kind); return; }
   const now = view.scale / CSS_PER_POINT;
-  const steps = kind === "in" ? ZOOM_STEPS.filter((s) => s > now * 1.05) // a visible step
-    : ZOOM_STEPS.filter((s) => s < now / 1.05).reverse();
+  const steps = kind === "in" ? ZOOM_STEPS.filter((s) => s > now * 1.1) // a step one can see
+    : ZOOM_STEPS.filter((s) => s < now / 1.1).reverse();
   if (steps.length) { setScale(steps[0] * CSS_PER_POINT, null); }
 }
 
