@@ -28,7 +28,7 @@ MEETING_STATUS_LABELS = {
 }
 INVITATION_ROLE_LABELS = {InvitationRole.MEMBER: N_("Member"), InvitationRole.GUEST: N_("Guest")}
 JOB_STATUS_LABELS = {
-    JobStatus.RUNNING: N_("Running"),
+    JobStatus.RUNNING: N_("Issuing"),
     JobStatus.COMPLETED: N_("Completed"),
     JobStatus.COMPLETED_WITH_FAILURES: N_("Completed with failures"),
 }

@@ -31,10 +31,12 @@ from ..documents.models import Document
 from ..documents.services import document_in_meeting
 from ..errors import DomainError
 from ..extensions import csrf, db
+from ..labels import JOB_STATUS_LABELS
+from ..mail import MailSettings
 from ..meetings.forms import EmptyForm
 from ..meetings.services import STAFF_ROLES
 from .keys import pki_dir, public_pki_files, signer_settings, timestamp_authority
-from .models import IssuanceJob, IssuedCopy
+from .models import IssuanceJob, IssuedCopy, JobStatus
 from .planning import IssuancePlan, PlanChanged, plan_issuance, start_issuance
 from .production import make_print_file
 from .recall import (
@@ -48,7 +50,8 @@ from .recall import (
     record_print,
     record_return,
 )
-from .runner import link_settings, start_runner, worker_config
+from .results import job_result
+from .runner import link_settings, send_notices, start_runner, worker_config
 from .services import job_progress, print_copy_spec, retry_failed_units
 
 bp = Blueprint("issuance", __name__)
@@ -138,10 +141,15 @@ def issue(meeting_id: int) -> Response:
 @bp.get("/meetings/<int:meeting_id>/issuance/<int:job_id>")
 @roles_required(*STAFF_ROLES)
 def show_job(meeting_id: int, job_id: int) -> str:
+    """The job's progress while it runs; its result (what was issued, what failed and why,
+    what to do next) once it ended."""
     meeting = staff_meeting_or_404(meeting_id)
     job = job_of_or_404(meeting.id, job_id)
-    return render_template("issuance/job.html", meeting=meeting, job=job,
-                           progress=job_progress(db.session, job), action_form=EmptyForm())
+    progress = job_progress(db.session, job)
+    result = job_result(db.session, job) if job.status != JobStatus.RUNNING.value else None
+    return render_template("issuance/job.html", meeting=meeting, job=job, progress=progress,
+                           result=result, action_form=EmptyForm(),
+                           mail_on=MailSettings.from_config(current_app.config) is not None)
 
 
 @bp.get("/meetings/<int:meeting_id>/issuance/<int:job_id>/progress.json")
@@ -149,9 +157,11 @@ def show_job(meeting_id: int, job_id: int) -> str:
 def job_progress_json(meeting_id: int, job_id: int) -> Response:
     job = job_of_or_404(staff_meeting_or_404(meeting_id).id, job_id)
     progress = job_progress(db.session, job)
-    if progress.status == "running":
+    if progress.status == JobStatus.RUNNING.value:
         start_runner(current_app._get_current_object())  # type: ignore[attr-defined]
-    return jsonify(progress.to_dict())
+    # The state's one name (labels.JOB_STATUS_LABELS), in the reader's language.
+    return jsonify(progress.to_dict() | {
+        "status_label": _(JOB_STATUS_LABELS[JobStatus(progress.status)])})
 
 
 @bp.post("/meetings/<int:meeting_id>/issuance/<int:job_id>/retry")
@@ -164,8 +174,28 @@ def retry_job(meeting_id: int, job_id: int) -> Response:
     db.session.commit()
     if count:
         start_runner(current_app._get_current_object())  # type: ignore[attr-defined]
-    flash(_("%(count)s delegates queued again.", count=count), "success")
+        flash(_("%(count)s delegates queued again.", count=count), "success")
+    else:
+        flash(_("No delegate of this issuance is waiting for a retry."), "info")
     return redirect(url_for(".show_job", meeting_id=meeting_id, job_id=job.id))
+
+
+@bp.post("/meetings/<int:meeting_id>/issuance/<int:job_id>/notices")
+@roles_required(*STAFF_ROLES)
+def resend_notices(meeting_id: int, job_id: int) -> Response:
+    """Send the job's e-mail notices the mail server refused or never got; none twice."""
+    job = job_of_or_404(staff_meeting_or_404(meeting_id).id, job_id)
+    if not EmptyForm().validate():
+        abort(400)
+    back = url_for(".show_job", meeting_id=meeting_id, job_id=job.id)
+    if MailSettings.from_config(current_app.config) is None:
+        flash(_("Sending mail is not configured (MAIL_SERVER)."), "error")
+        return redirect(back)
+    outcome = send_notices(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
+    flash(_("E-mail notices sent: %(sent)s. Still waiting: %(failed)s.",
+            sent=outcome.sent, failed=outcome.failed),
+          "success" if not outcome.failed else "error")
+    return redirect(back)
 
 
 @bp.get("/meetings/<int:meeting_id>/paper-copies")
@@ -250,8 +280,8 @@ def confirm_recall(meeting_id: int, document_id: int) -> str:
         summary=_("Recall %(copies)s copies from %(delegates)s delegates",
                   copies=format_decimal(preview.copies),
                   delegates=format_decimal(preview.delegates)),
-        facts=[(_("Document"), f"{document.symbol} — {document.title}"),
-               (_("Copies recalled"), format_decimal(preview.copies)),
+        subject=f"{document.symbol} — {document.title}",
+        facts=[(_("Copies recalled"), format_decimal(preview.copies)),
                (_("Delegates affected"), format_decimal(preview.delegates)),
                (_("Paper copies to collect"), format_decimal(preview.paper_out)),
                (_("Packets withdrawn and rebuilt"), format_decimal(preview.packets))],

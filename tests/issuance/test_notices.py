@@ -177,3 +177,27 @@ def test_delegates_without_an_address_are_skipped(app, session, prepared, inbox)
     assert inbox.messages == []
     assert session.scalar(select(func.count()).select_from(IssuanceUnit).where(
         IssuanceUnit.status == "done")) == 6
+
+
+def test_the_result_page_shows_waiting_notices_and_sends_them(app, session, addressed,
+                                                                smtp_port, client, sign_in,
+                                                                make_user):
+    from meetingsvc.accounts.models import Role
+
+    flaky = FlakyInbox(refuse={addressed.guest.email})
+    controller = serve(flaky, smtp_port)
+    try:
+        job = issue(app, session, addressed.meeting)
+        sign_in(make_user(Role.SECRETARIAT))
+        url = f"/meetings/{addressed.meeting.id}/issuance/{job.id}"
+        page = client.get(url).get_data(as_text=True)
+        assert "Đã báo qua thư điện tử cho 5/6 đại biểu" in page
+        assert "1 thư đang chờ gửi" in page and "451" in page  # what the server answered
+        flaky.refuse = set()
+        after = client.post(f"{url}/notices", follow_redirects=True).get_data(as_text=True)
+        assert "Đã gửi thư báo: 1. Còn chờ: 0." in after
+        assert "cho 6/6 đại biểu" in after
+        client.post(f"{url}/notices")
+    finally:
+        controller.stop()
+    assert len(flaky.messages) == 6
