@@ -252,6 +252,7 @@ def configure_blueprints(app: Flask) -> None:
     from .issuance.paper_views import bp as paper_bp
     from .issuance.views import bp as issuance_bp
     from .meetings.views import bp as meetings_bp
+    from .search.views import bp as search_bp
     from .tracking.receipts_views import bp as receipts_bp
     from .tracking.views import bp as tracking_bp
 
@@ -264,6 +265,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(receipts_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(favicon_bp)
+    app.register_blueprint(search_bp)
     register_error_pages(app)
 
 

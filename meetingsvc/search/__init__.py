@@ -1,0 +1,1 @@
+"""Finding meetings, documents and people by a few words, with or without diacritics."""
