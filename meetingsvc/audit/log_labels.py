@@ -183,6 +183,7 @@ DETAIL_LABELS = {
 #: Keys whose value names a person by username.
 PERSON_KEYS = ("user", "username", "by")
 _HASH_KEYS = {"sha256", "previous_sha256", "merged_sha256"}
+_MATCHES = {"exact": N_("exact"), "altered": N_("altered")}
 
 
 def action_label(code: str) -> str:
@@ -225,6 +226,8 @@ def _value(key: str, value: Any, people: Mapping[str, str]) -> DetailItem:
         return DetailItem(key, shown, _(labels.VERDICTS[value]))
     if key == "sub_indication" and isinstance(value, str) and value in labels.SUB_INDICATIONS:
         return DetailItem(key, shown, _(labels.SUB_INDICATIONS[value]))
+    if key == "match" and isinstance(value, str) and value in _MATCHES:
+        return DetailItem(key, shown, _(_MATCHES[value]))
     if key == "role" and isinstance(value, str) and value in ROLE_LABELS:
         return DetailItem(key, shown, _(ROLE_LABELS[value]))  # type: ignore[index]
     if key in _HASH_KEYS and isinstance(value, str) and len(value) > 16:

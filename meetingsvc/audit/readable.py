@@ -28,7 +28,8 @@ from . import labels
 
 __all__ = [
     "LibraryMessage", "NameField", "certificate_usages", "common_name", "file_size",
-    "label", "library_message", "sentence", "local_time", "name_fields", "number",
+    "label", "library_message", "local_time", "name_fields", "number", "sentence",
+    "signature_reason", "verdict_reason",
 ]
 
 
@@ -290,6 +291,34 @@ def library_message(text: str | None, where: str) -> LibraryMessage | None:
         if match:
             return LibraryMessage(_(message, **(params(match) if params else {})), text, True)
     return LibraryMessage(_(_SUMMARIES[where]), text, False)
+
+
+_UNTRUSTED_TSA = N_("the timestamp authority has no chain to a trusted root")
+
+
+def signature_reason(signature: Mapping[str, Any]) -> str | None:
+    """Why a signature did not pass, in words; more precise than its sub-indication where
+    the report tells more (the signer is trusted, its timestamp authority is not)."""
+    sub = signature.get("sub_indication")
+    if sub is None:
+        return None
+    timestamp = signature.get("timestamp") or {}
+    if sub == "NO_CERTIFICATE_CHAIN_FOUND" and signature.get("trusted") and timestamp \
+            and not timestamp.get("trusted"):
+        return _(_UNTRUSTED_TSA)
+    return label(labels.SUB_INDICATIONS, sub)
+
+
+def verdict_reason(verification: Mapping[str, Any]) -> str | None:
+    """Why the file did not pass: the reason of the signature its verdict comes from."""
+    sub = verification.get("sub_indication")
+    if sub is None:
+        return None
+    for signature in verification.get("signatures") or ():
+        if (signature.get("indication"), signature.get("sub_indication")) == \
+                (verification.get("indication"), sub):
+            return signature_reason(signature)
+    return label(labels.SUB_INDICATIONS, sub)
 
 
 def sentence(text: str) -> str:

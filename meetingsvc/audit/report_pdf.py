@@ -30,6 +30,8 @@ from .readable import (
     name_fields,
     number,
     sentence,
+    signature_reason,
+    verdict_reason,
 )
 
 __all__ = ["ReportSheet", "build_sheet", "render_sheet", "sign_report"]
@@ -76,7 +78,7 @@ def build_sheet(report: dict[str, Any], *, office_name: str, verifier: str,
     v = report["verification"]
     lines = []
     if v.get("sub_indication"):
-        lines.append(sentence(label(labels.SUB_INDICATIONS, v["sub_indication"])) + ".")
+        lines.append(sentence(verdict_reason(v) or "") + ".")
     lines.append(v["explanation_vi"] if str(get_locale()) == "vi" else v["explanation_en"])
     detail = library_message(v.get("detail"), "format")
     if detail:
@@ -87,7 +89,7 @@ def build_sheet(report: dict[str, Any], *, office_name: str, verifier: str,
         ("SHA-256", v["file_sha256"]),
         (_("Verified"), local_time(report["verified_at"])),
         (_("Verified by"), verifier),
-        (_("Updates after creation"), number(max(int(v.get("revisions") or 0) - 1, 0))),
+        (_("Saves in the file"), number(int(v.get("revisions") or 0))),
         (_("This report made"), made_at),
     ])]
     sections.append(_copy_section(report))
@@ -103,7 +105,7 @@ def build_sheet(report: dict[str, Any], *, office_name: str, verifier: str,
         ]))
     sections.append(_technical(v))
     return ReportSheet(
-        office_name=office_name, title=_("PDF verification report"),
+        office_name=office_name, title=_("Verification report of a PDF file"),
         number_line=_("Report no. %(id)s", id=report["id"]), indication=v["indication"],
         verdict=label(labels.VERDICTS, v["indication"]).upper(), verdict_lines=lines,
         sections=sections,
@@ -130,7 +132,7 @@ def _copy_section(report: dict[str, Any]) -> Section:
                  "signature the office made for it.")
     else:
         note = _("ALTERED: this file was issued as the copy below, but its bytes are not "
-                 "the ones issued.")
+                 "the ones issued.") + " " + _difference(c.get("difference") or {})
     document = (f"{c['document_symbol']} — {c['document_title']} · "
                 + _("version %(number)s", number=c["version_number"])
                 if c.get("document_symbol") else _("Meeting packet"))
@@ -147,13 +149,34 @@ def _copy_section(report: dict[str, Any]) -> Section:
     ], note=note)
 
 
+def _difference(d: dict[str, Any]) -> str:
+    """How the uploaded bytes differ from the issued file, as the report page says it."""
+    kind = d.get("kind")
+    if kind == "appended":
+        text = _("The issued file is intact at the start; %(count)s bytes were added after it "
+                 "(an incremental update or appended data).",
+                 count=number(d.get("bytes_appended")))
+    elif kind == "changed_in_place":
+        text = _("Same size as issued, but %(count)s bytes differ, the first at offset "
+                 "%(offset)s.", count=number(d.get("bytes_changed")),
+                 offset=number(d.get("first_offset")))
+    elif kind == "rewritten":
+        text = _("The file was rewritten: %(uploaded)s bytes instead of %(issued)s, differing "
+                 "from offset %(offset)s on.", uploaded=number(d.get("uploaded_size")),
+                 issued=number(d.get("issued_size")), offset=number(d.get("first_offset")))
+    else:
+        text = _("The issued file is no longer in the store to compare with.")
+    if d.get("in_signed_range"):
+        text += " " + _("The first change lies inside the bytes the office's signature covers.")
+    return text
+
+
 def _signature_sections(index: int, s: dict[str, Any]) -> list[Section]:
     chain = s.get("chain") or []
     signer = chain[-1] if chain else {}
     rows: list[Row] = [
         (_("Verdict"), label(labels.VERDICTS, s["indication"])
-         + (f" — {label(labels.SUB_INDICATIONS, s['sub_indication'])}"
-            if s.get("sub_indication") else "")),
+         + (f" — {signature_reason(s)}" if s.get("sub_indication") else "")),
         (_("Signed by") if s["kind"] == "signature" else _("Timestamp authority"),
          common_name(signer.get("subject_attributes"), s.get("signer"))),
         (_("Integrity"), ("✓ " + _("signed bytes unchanged") if s["intact"]
@@ -213,9 +236,10 @@ def _technical(v: dict[str, Any]) -> Section:
         rows.append((f"{index}. {_('Signature field')}", s["field_name"]))
         rows.append((f"{index}. ETSI", labels.INDICATIONS[s["indication"]]
                      + (f" / {s['sub_indication']}" if s.get("sub_indication") else "")))
-        for key in ("sub_filter", "modification_level", "docmdp", "trust_problem"):
+        for key, name in (("sub_filter", "SubFilter"), ("modification_level", _("Change analysis")),
+                          ("docmdp", "DocMDP"), ("trust_problem", _("Chain"))):
             if s.get(key):
-                rows.append((f"{index}. {key}", str(s[key])))
+                rows.append((f"{index}. {name}", str(s[key])))
         for key in ("modification_details", "problem"):
             if s.get(key):
                 rows.append((f"{index}. " + _("Library's message"), str(s[key])))

@@ -77,6 +77,8 @@ bp.add_app_template_global(readable.common_name, "readable_common_name")
 bp.add_app_template_global(readable.certificate_usages, "readable_usages")
 bp.add_app_template_global(readable.library_message, "library_message")
 bp.add_app_template_global(readable.label, "audit_label")
+bp.add_app_template_global(readable.signature_reason, "signature_reason")
+bp.add_app_template_global(readable.verdict_reason, "verdict_reason")
 
 
 @bp.app_template_filter("audit_datetime")
@@ -255,6 +257,7 @@ def show_log() -> str:
                            details={row_id: log_labels.readable_details(d, people.names)
                                     for row_id, d in raw.items()},
                            people=people, log_labels=log_labels,
+                           meeting_titles={m.id: m.title for m in meetings},
                            status=log_status(db.session), action_form=EmptyForm())
 
 

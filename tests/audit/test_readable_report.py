@@ -11,7 +11,12 @@ from html.parser import HTMLParser
 import pytest
 from flask_babel import force_locale
 
-from meetingsvc.audit.readable import library_message, name_fields
+from meetingsvc.audit.readable import (
+    library_message,
+    name_fields,
+    signature_reason,
+    verdict_reason,
+)
 from tests.audit.conftest import draw_on_first_page, incremental_update
 from tests.conftest import pdf_bytes
 
@@ -154,3 +159,18 @@ def test_a_name_kept_only_as_text_is_still_read_field_by_field(app):
             ("Quốc gia (C)", "VN (Việt Nam)")]
         with_comma = name_fields(None, "Common Name: Nguyễn, Văn A; Country: VN")
         assert [f.value for f in with_comma] == ["Nguyễn, Văn A", "VN (Việt Nam)"]
+
+
+def test_an_untrusted_timestamp_authority_is_named_as_the_reason(app):
+    """The signer chains to the office's root, its timestamp authority does not: the
+    report says which of the two is not trusted, not just "no chain"."""
+    signature = {"indication": "INDETERMINATE", "sub_indication": "NO_CERTIFICATE_CHAIN_FOUND",
+                 "trusted": True, "timestamp": {"valid": True, "trusted": False}}
+    with app.test_request_context("/"):
+        assert signature_reason(signature) == \
+            "đơn vị cấp dấu thời gian không có chuỗi đến gốc tin cậy"
+        assert verdict_reason({"indication": "INDETERMINATE",
+                               "sub_indication": "NO_CERTIFICATE_CHAIN_FOUND",
+                               "signatures": [signature]}) == signature_reason(signature)
+        assert "không có chuỗi đến gốc tin cậy" in signature_reason(
+            signature | {"trusted": False, "timestamp": None})

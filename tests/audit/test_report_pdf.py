@@ -61,7 +61,7 @@ def test_the_report_downloads_as_a_signed_vietnamese_pdf(
 
     text = pdf_text(path)
     readable, _, technical = text.partition("Chi tiết kỹ thuật")
-    assert "BÁO CÁO KIỂM TRA TỆP PDF" in readable and "HỢP LỆ" in readable
+    assert "BÁO CÁO THẨM ĐỊNH TỆP PDF" in readable and "HỢP LỆ" in readable
     assert "ban-cua-ai.pdf" in readable and small_issue.copies["ttthang"].blob_sha256 in readable
     size = f"{len(original):,}".replace(",", ".")
     assert f"{size} byte" in readable and "(UTC+7)" in readable
@@ -88,6 +88,7 @@ def test_a_failed_verification_reads_as_such_in_the_pdf(client, small_issue, aud
     path.write_bytes(client.post(f"/audit/verifications/{report_id}/report.pdf").get_data())
     readable = pdf_text(path).partition("Chi tiết kỹ thuật")[0]
     assert "KHÔNG HỢP LỆ" in readable and "ĐÃ BỊ THAY ĐỔI" in readable
+    assert "Cùng kích thước với bản phát hành nhưng 1 byte khác nhau" in " ".join(readable.split())
     assert "Nguyễn Khắc Thắng (nkthang)" in readable
 
 
