@@ -169,3 +169,24 @@ def test_removing_an_agenda_item_is_confirmed_and_refused_once_it_has_papers(
 
     confirmed_post(staff, url)
     assert count(session, AgendaItem) == 0
+
+
+def test_a_bare_post_only_leads_to_the_confirmation(staff, session, prepared):
+    """A form posted without the confirmation's fields (an old page, a script) acts on
+    nothing: it is answered with the confirmation page's address."""
+    from meetingsvc.issuance.planning import start_issuance
+
+    start_issuance(session, prepared.meeting, ACTOR, POLICY)
+    session.commit()
+    meeting = prepared.meeting
+    invitation = meeting.invitations[0]
+    item = session.scalar(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id))
+    audit_rows = count(session, AuditEvent)
+    for url in (f"/meetings/{meeting.id}/documents/{prepared.documents['report'].id}/recall",
+                f"/meetings/{meeting.id}/invitations/{invitation.id}/remove",
+                f"/meetings/{meeting.id}/agenda/{item.id}/remove"):
+        response = staff.post(url)
+        assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    assert count(session, AuditEvent) == audit_rows
+    assert count(session, IssuedCopy, IssuedCopy.recalled_at.is_not(None)) == 0
+    assert count(session, Invitation, Invitation.id == invitation.id) == 1
