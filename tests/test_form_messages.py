@@ -162,8 +162,8 @@ def test_english_is_english_when_chosen(app: Flask) -> None:
     assert REQUIRED_VI in _validate(app, SignInForm, {}, lang="vi")
 
 
-def test_a_form_without_its_token_is_refused_in_vietnamese(app: Flask, client: FlaskClient,
-                                                            app_config: dict[str, Any]) -> None:
+def test_a_form_without_its_token_is_refused_in_vietnamese(app: Flask,
+                                                            client: FlaskClient) -> None:
     app.config["WTF_CSRF_ENABLED"] = True
     answer = client.post("/sign-in", data={"username": "thuky", "password": "x"})
     page = answer.get_data(as_text=True)
