@@ -113,3 +113,21 @@ def test_the_confirmation_is_the_delegates_own(client, sign_in, session, prepare
     before = acknowledgements(session)
     client.post(f"/meetings/{prepared.meeting.id}/my/acknowledge", data={"confirmed": "1"})
     assert acknowledgements(session) == before
+
+
+def test_with_every_paper_acknowledged_only_the_packet_is_left(client, sign_in, session,
+                                                               prepared, issued):
+    delegate = prepared.guest  # the programme only
+    meeting_id = prepared.meeting.id
+    programme = item_copy(session, delegate, prepared.documents["programme"])
+    sign_in(delegate)
+    client.post(f"/meetings/{meeting_id}/my/copies/{programme.id}/acknowledge")
+    page = client.get(f"/meetings/{meeting_id}/my/acknowledge").get_data(as_text=True)
+    assert listed(page) == {}
+    assert "Xác nhận ký nhận bộ tài liệu" in page
+    before = acknowledgements(session)
+    client.post(f"/meetings/{meeting_id}/my/acknowledge", data={"confirmed": "1"})
+    assert acknowledgements(session) == before + 1
+    assert session.scalar(select(DeliveryEvent.id).where(
+        DeliveryEvent.copy_id == packet_of(session, delegate).id,
+        DeliveryEvent.kind == "acknowledged")) is not None
