@@ -28,7 +28,7 @@ from . import labels
 
 __all__ = [
     "LibraryMessage", "NameField", "certificate_usages", "common_name", "file_size",
-    "label", "library_message", "local_time", "name_fields", "number", "sentence",
+    "label", "library_message", "local_time", "log_problem", "name_fields", "number", "sentence",
     "signature_reason", "verdict_reason",
 ]
 
@@ -291,6 +291,41 @@ def library_message(text: str | None, where: str) -> LibraryMessage | None:
         if match:
             return LibraryMessage(_(message, **(params(match) if params else {})), text, True)
     return LibraryMessage(_(_SUMMARIES[where]), text, False)
+
+
+#: What the log check says about a checkpoint or the chain (``checkpoints._check_one``,
+#: ``services.verify_chain``), most specific first.
+_LOG_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), message) for pattern, message in (
+        (r"^checkpoint #(?P<seq>\d+): its columns differ from what was signed",
+         N_("Checkpoint #%(seq)s: its columns differ from what was signed.")),
+        (r"^checkpoint #(?P<seq>\d+): the checkpoint before it was removed or altered",
+         N_("Checkpoint #%(seq)s: the checkpoint before it was removed or altered.")),
+        (r"^checkpoint #(?P<seq>\d+) covers row (?P<row>\S+), past the last row "
+         r"\((?P<last>[^)]*)\)",
+         N_("Checkpoint #%(seq)s covers row %(row)s, past the last row (%(last)s): rows were "
+            "deleted from the end of the log.")),
+        (r"^checkpoint #(?P<seq>\d+): row (?P<row>\S+) it covers is missing",
+         N_("Checkpoint #%(seq)s: row %(row)s that it covers is missing (deleted).")),
+        (r"^checkpoint #(?P<seq>\d+): row (?P<row>\S+) no longer has the hash that was signed",
+         N_("Checkpoint #%(seq)s: row %(row)s no longer has the hash that was signed.")),
+        (r"^checkpoint #(?P<seq>\d+): ",
+         N_("Checkpoint #%(seq)s: its signature does not verify.")),
+        (r"^link to the previous row is broken",
+         N_("the link to the previous row is broken")),
+        (r"^row content does not match its hash",
+         N_("the row's content does not match its hash")),
+    ))
+
+
+def log_problem(text: str) -> LibraryMessage:
+    """A problem the log check found, in the reader's language, the original kept."""
+    for pattern, message in _LOG_PROBLEMS:
+        match = pattern.search(text)
+        if match:
+            return LibraryMessage(_(message, **match.groupdict()), text, True)
+    return LibraryMessage(_("A checkpoint does not match the log; the technical details "
+                            "give the exact text."), text, False)
 
 
 _UNTRUSTED_TSA = N_("the timestamp authority has no chain to a trusted root")

@@ -79,6 +79,7 @@ bp.add_app_template_global(readable.library_message, "library_message")
 bp.add_app_template_global(readable.label, "audit_label")
 bp.add_app_template_global(readable.signature_reason, "signature_reason")
 bp.add_app_template_global(readable.verdict_reason, "verdict_reason")
+bp.add_app_template_global(readable.log_problem, "log_problem")
 
 
 @bp.app_template_filter("audit_datetime")

@@ -65,6 +65,10 @@ def test_an_edited_row_shows_on_the_page_and_the_check_names_it(
     assert "✗" in client.get("/audit/log").get_data(as_text=True)
     broken = client.post("/audit/log/check").get_data(as_text=True)
     assert "bị can thiệp" in broken and f"dòng {target}" in broken
+    # Why, in words; the check's own English text only in the folded technical details.
+    assert "nội dung dòng không khớp với giá trị băm của nó" in broken
+    readable, _, technical = broken.partition('<details class="tech">')
+    assert "does not match" not in readable and "row content does not match" in technical
     # Checking is itself logged.
     checks = session.scalars(select(AuditEvent.details).where(
         AuditEvent.action == "audit.log_verified")).all()

@@ -13,7 +13,7 @@ def test_the_qr_page_says_what_the_copy_is_but_not_whose(client, session, small_
     copy = small_issue.copies["nkthang"]
     page = client.get(f"/v/{copy.verification_token}").get_data(as_text=True)
     assert "212-BC/TU" in page and "Hội nghị Ban Chấp hành lần thứ 12" in page
-    assert copy.label in page and "Hiện hành" in page
+    assert copy.label in page and "Hiện hành" in page and "(UTC+7)" in page
     assert "Nguyễn Khắc Thắng" not in page and "nkthang" not in page
     recall_document(session, copy.document_version.document, ACTOR)
     session.commit()

@@ -13,6 +13,7 @@ from flask_babel import force_locale
 
 from meetingsvc.audit.readable import (
     library_message,
+    log_problem,
     name_fields,
     signature_reason,
     verdict_reason,
@@ -174,3 +175,20 @@ def test_an_untrusted_timestamp_authority_is_named_as_the_reason(app):
                                "signatures": [signature]}) == signature_reason(signature)
         assert "không có chuỗi đến gốc tin cậy" in signature_reason(
             signature | {"trusted": False, "timestamp": None})
+
+
+def test_the_log_checks_findings_read_in_vietnamese(app):
+    findings = {
+        "checkpoint #3: its columns differ from what was signed":
+            "Điểm kiểm soát #3: các cột khác với nội dung đã ký.",
+        "checkpoint #4 covers row 120, past the last row (98): rows were deleted from the "
+        "end of the log": "Điểm kiểm soát #4 xác nhận đến dòng 120, vượt quá dòng cuối cùng (98)",
+        "checkpoint #5: row 77 it covers is missing (deleted)": "dòng 77 mà điểm này xác nhận",
+        "checkpoint #6: CMS signature does not verify": "#6: chữ ký số không hợp lệ",
+    }
+    with app.test_request_context("/"):
+        for finding, words in findings.items():
+            read = log_problem(finding)
+            assert read.known and words in read.text and read.original == finding
+            assert english_words(read.text) == [], read.text
+        assert not log_problem("something new").known
