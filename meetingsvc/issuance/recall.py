@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from ..audit.services import Actor, record
 from ..documents.models import Document, DocumentVersion
+from ..documents.vocabulary import Confidentiality
 from ..errors import N_, DomainError
+from ..meetings.models import Meeting
 from ..models_common import utcnow
 from ..tracking.models import DeliveryEvent, EventKind
 from .models import Channel, CopyKind, CopyStatus, IssuanceJob, IssuedCopy
@@ -110,6 +112,51 @@ def recall_document(session: Session, document: Document, actor: Actor, *,
     rebuild = plan_packet_rebuild(session, document.meeting, {p.user_id for p in packets},
                                   document, actor) if packets else None
     return RecallOutcome(len(copies), len(packets), rebuild)
+
+
+@dataclass(frozen=True)
+class MeetingRecallPreview:
+    """Recalling every confidential document of a meeting at once, after the session."""
+
+    #: Each confidential document with copies still out, and what recalling it withdraws.
+    documents: tuple[tuple[Document, RecallPreview], ...]
+    #: Delegates holding at least one of those copies.
+    delegates: int
+
+    @property
+    def copies(self) -> int:
+        return sum(p.copies for _, p in self.documents)
+
+    @property
+    def paper_out(self) -> int:
+        return sum(p.paper_out for _, p in self.documents)
+
+    @property
+    def fingerprint(self) -> str:
+        state = [(d.id, p.fingerprint) for d, p in self.documents]
+        return hashlib.sha256(repr(state).encode()).hexdigest()[:16]
+
+
+def preview_confidential_recall(session: Session, meeting: Meeting) -> MeetingRecallPreview:
+    documents = session.scalars(select(Document).where(
+        Document.meeting_id == meeting.id, Document.recalled_at.is_(None),
+        Document.confidentiality != Confidentiality.NONE.value).order_by(Document.id))
+    previews = [(d, preview_recall(session, d)) for d in documents]
+    out = tuple((d, p) for d, p in previews if p.copies)
+    holders = {c.user_id for d, _ in out for c in _recall_targets(session, d)[0]}
+    return MeetingRecallPreview(out, len(holders))
+
+
+def recall_confidential(session: Session, meeting: Meeting, actor: Actor, *,
+                        expected: str) -> list[RecallOutcome]:
+    """Recall every confidential document of the meeting that has copies out, if that is
+    still what the user confirmed (``expected``); else ``RecallChanged``, nothing recalled."""
+    preview = preview_confidential_recall(session, meeting)
+    if preview.fingerprint != expected or not preview.documents:
+        raise RecallChanged(RecallPreview(
+            copies=preview.copies, delegates=preview.delegates, paper_out=preview.paper_out,
+            packets=0, fingerprint=preview.fingerprint))
+    return [recall_document(session, document, actor) for document, _ in preview.documents]
 
 
 def re_release_document(session: Session, document: Document, actor: Actor) -> None:

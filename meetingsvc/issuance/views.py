@@ -43,8 +43,10 @@ from .recall import (
     RecallChanged,
     may_print,
     paper_copies,
+    preview_confidential_recall,
     preview_recall,
     re_release_document,
+    recall_confidential,
     recall_document,
     record_handover,
     record_print,
@@ -318,6 +320,59 @@ def recall(meeting_id: int, document_id: int) -> Response:
                     "without it.", count=outcome.packets_withdrawn), "info")
     return redirect(url_for("documents.show_document", meeting_id=meeting_id,
                             document_id=document_id))
+
+
+@bp.get("/meetings/<int:meeting_id>/recall-confidential")
+@roles_required(*STAFF_ROLES)
+def confirm_recall_confidential(meeting_id: int) -> str:
+    """After the session: every confidential document with copies out, counted; nothing
+    is written."""
+    meeting = staff_meeting_or_404(meeting_id)
+    preview = preview_confidential_recall(db.session, meeting)
+    return render_template(
+        "meetings/confirm.html", meeting=meeting, heading=_("Recall all confidential papers"),
+        summary=_("Recall %(copies)s copies of %(documents)s documents from %(delegates)s "
+                  "delegates", copies=format_decimal(preview.copies),
+                  documents=format_decimal(len(preview.documents)),
+                  delegates=format_decimal(preview.delegates)),
+        subject="; ".join(d.symbol for d, _p in preview.documents),
+        facts=[(_("Documents"), format_decimal(len(preview.documents))),
+               (_("Copies recalled"), format_decimal(preview.copies)),
+               (_("Delegates affected"), format_decimal(preview.delegates)),
+               (_("Paper copies to collect"), format_decimal(preview.paper_out))],
+        notes=[_("Every copy of each confidential (MẬT, TỐI MẬT, TUYỆT MẬT) document is "
+                 "withdrawn at once; paper copies are then collected on the paper copies "
+                 "page. A document can be re-released from its page.")],
+        refusal=None if preview.documents else _("No confidential document has copies out."),
+        fields={"preview": preview.fingerprint}, confirm_label=_("Recall all confidential papers"),
+        action=url_for(".recall_all_confidential", meeting_id=meeting.id), danger=True,
+        cancel_url=url_for("meetings.show_meeting", meeting_id=meeting.id, _anchor="issuance"))
+
+
+@bp.post("/meetings/<int:meeting_id>/recall-confidential")
+@roles_required(*STAFF_ROLES)
+def recall_all_confidential(meeting_id: int) -> Response:
+    meeting = staff_meeting_or_404(meeting_id)
+    if not EmptyForm().validate():
+        abort(400)
+    confirm_url = url_for(".confirm_recall_confidential", meeting_id=meeting.id)
+    confirmed = request.form.get("preview", "")
+    if not confirmed:  # not a confirmation: show one
+        return redirect(confirm_url)
+    try:
+        outcomes = recall_confidential(db.session, meeting, current_actor(), expected=confirmed)
+    except RecallChanged:
+        db.session.rollback()
+        flash(_("The copies out changed since this page was shown. Nothing was recalled; "
+                "check the new figures and confirm again."), "error")
+        return redirect(confirm_url)
+    db.session.commit()
+    if any(o.rebuild is not None for o in outcomes):
+        start_runner(current_app._get_current_object())  # type: ignore[attr-defined]
+    flash(_("%(copies)s copies of %(documents)s confidential documents recalled.",
+            copies=format_decimal(sum(o.copies for o in outcomes)),
+            documents=format_decimal(len(outcomes))), "success")
+    return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
 
 
 @bp.post("/meetings/<int:meeting_id>/documents/<int:document_id>/re-release")

@@ -190,3 +190,25 @@ def test_a_bare_post_only_leads_to_the_confirmation(staff, session, prepared):
     assert count(session, AuditEvent) == audit_rows
     assert count(session, IssuedCopy, IssuedCopy.recalled_at.is_not(None)) == 0
     assert count(session, Invitation, Invitation.id == invitation.id) == 1
+
+
+def test_recall_all_confidential_counts_then_recalls_only_the_confidential_papers(
+        staff, session, prepared, issued):
+    meeting = prepared.meeting
+    url = f"/meetings/{meeting.id}/recall-confidential"
+    assert f'href="{url}"' in staff.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    page = staff.get(url).get_data(as_text=True)
+    # The MẬT report to the five members, the TỐI MẬT one to the two of the Standing Committee.
+    assert "Thu hồi 7 bản của 2 tài liệu từ 5 đại biểu" in page
+    assert "215-BC/TU" in page and "38-TTr/TU" in page and "212-BC/TU" not in page
+    assert count(session, IssuedCopy, IssuedCopy.recalled_at.is_not(None)) == 0
+
+    shown = confirmation_fields(page)
+    staff.post(url, data=shown)
+    recalled = session.scalars(select(IssuedCopy).where(
+        IssuedCopy.recalled_at.is_not(None))).all()
+    assert len(recalled) == 7
+    assert {c.document_version.document.symbol for c in recalled} == {"215-BC/TU", "38-TTr/TU"}
+    again = staff.post(url, data=shown, follow_redirects=True).get_data(as_text=True)
+    assert "Chưa thu hồi gì" in again
+    assert count(session, AuditEvent, AuditEvent.action == "document.recalled") == 2
