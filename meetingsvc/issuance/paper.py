@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +30,7 @@ import pikepdf
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signing import DocumentSigner, SignRequest
+from signing import DocumentSigner, SigningLibraryError, SignRequest
 
 from ..audit.services import Actor, record
 from ..documents.blobs import BlobStore
@@ -42,6 +43,8 @@ from .pdf.register import RegisterInfo, RegisterRow, render_register
 from .production import WorkerConfig
 from .recall import RecallError, may_print, record_print
 from .services import LinkSettings, copy_meeting_line, local_time, print_copy_spec
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "PrintRun",
@@ -102,11 +105,17 @@ def make_print_run(config: WorkerConfig, links: LinkSettings,
                                       font_dir=Path(config.font_dir))
                 for sha in {spec.source_sha256 for spec in specs}}
     signed = []
-    with DocumentSigner(config.signer) as signer:
-        for spec in specs:
-            personalised = personalise(prepared[spec.source_sha256], spec.stamp)
-            signed.append(signer.sign(personalised, SignRequest(
-                qr_url=spec.qr_url, metadata=dict(spec.metadata), label=spec.symbol)))
+    try:
+        with DocumentSigner(config.signer) as signer:
+            for spec in specs:
+                personalised = personalise(prepared[spec.source_sha256], spec.stamp)
+                signed.append(signer.sign(personalised, SignRequest(
+                    qr_url=spec.qr_url, metadata=dict(spec.metadata), label=spec.symbol)))
+    except SigningLibraryError as error:
+        log.warning("print run of %s copies not signed: %s", len(specs), error)
+        raise RecallError(N_("The print file could not be signed (the signing key or the "
+                             "timestamp server did not answer); nothing was recorded. Try "
+                             "again in a moment.")) from error
     return PrintRun(tuple(copies), tuple(signed), merge_print_run(signed))
 
 
@@ -182,9 +191,15 @@ def handover_register(session: Session, config: WorkerConfig, links: LinkSetting
         meeting_line=copy_meeting_line(meeting, zone), place=meeting.place,
         made_at=now.astimezone(zone), rows=rows)
     pdf = render_register(info, font_dir=Path(config.font_dir))
-    with DocumentSigner(config.signer) as signer:
-        return signer.sign(pdf, SignRequest(
-            metadata={"MeetingsvcRegister": document.symbol}, label="register"))
+    try:
+        with DocumentSigner(config.signer) as signer:
+            return signer.sign(pdf, SignRequest(
+                metadata={"MeetingsvcRegister": document.symbol}, label="register"))
+    except SigningLibraryError as error:
+        log.warning("hand-over register of %s not signed: %s", document.symbol, error)
+        raise RecallError(N_("The register could not be signed (the signing key or the "
+                             "timestamp server did not answer). Try again in a moment.")
+                          ) from error
 
 
 def _version_note(copy: IssuedCopy) -> str:

@@ -210,3 +210,23 @@ def test_the_paper_page_offers_the_run_and_steps_that_read_as_actions(
     client.post(f"{base}/{copy.id}/handover")
     page = client.get(base).get_data(as_text=True)
     assert "Ghi nhận đã thu hồi" in page and "In cả 4 bản (một tệp PDF)" in page
+
+
+def test_a_run_the_office_cannot_sign_records_nothing_and_says_why(
+        client, sign_in, session, prepared, secret_run, staff, monkeypatch):
+    from meetingsvc.issuance import paper
+    from signing import DocumentSigningError
+
+    class Unreachable(paper.DocumentSigner):
+        def sign(self, pdf, request=None):
+            raise DocumentSigningError("signing failed: Error while contacting timestamp service")
+
+    monkeypatch.setattr(paper, "DocumentSigner", Unreachable)
+    sign_in(staff)
+    response = client.post(url(secret_run, "print-run.pdf"), follow_redirects=True)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "không ký số được tệp in" in response.get_data(as_text=True)
+    session.expire_all()
+    assert all(c.printed_sha256 is None for c in paper_copies(session, secret_run))
+    assert not actions(session, "paper_copy.printed")
+    assert not actions(session, "paper_copy.print_run")
