@@ -90,6 +90,11 @@ def test_a_failed_verification_reads_as_such_in_the_pdf(client, small_issue, aud
     assert "KHÔNG HỢP LỆ" in readable and "ĐÃ BỊ THAY ĐỔI" in readable
     assert "Cùng kích thước với bản phát hành nhưng 1 byte khác nhau" in " ".join(readable.split())
     assert "Nguyễn Khắc Thắng (nkthang)" in readable
+    client.get("/lang/en")  # the same report, for an auditor reading English
+    path.write_bytes(client.post(f"/audit/verifications/{report_id}/report.pdf").get_data())
+    english = pdf_text(path).partition("Technical details")[0]
+    assert "VERIFICATION REPORT OF A PDF FILE" in english and "NOT VALID" in english
+    assert "Common name (CN)" in english and "Chứng thư" not in english
 
 
 def test_only_auditors_get_the_pdf_and_only_by_a_form(app, client, make_user, sign_in, auditor,
