@@ -47,6 +47,8 @@ class JobResult:
     packets: int
     failures: tuple[FailedDelegate, ...]
     notices: NoticeSummary
+    #: Delegates issued papers by the job who have no e-mail address to be told at.
+    without_email: int
 
     @property
     def delegates_failed(self) -> int:
@@ -83,7 +85,11 @@ def job_result(session: Session, job: IssuanceJob) -> JobResult:
                               if channel != Channel.PRINT.value),
         paper_copies=by_channel.get(Channel.PRINT.value, 0), paper_printed=printed,
         packets=packets, failures=_failures(session, job),
-        notices=notice_summary(session, job.id))
+        notices=notice_summary(session, job.id),
+        without_email=session.scalar(select(func.count()).select_from(IssuanceUnit)
+                                     .join(User, User.id == IssuanceUnit.user_id).where(
+            IssuanceUnit.job_id == job.id, IssuanceUnit.status == UnitStatus.DONE.value,
+            func.coalesce(User.email, "") == "")) or 0)
 
 
 def _failures(session: Session, job: IssuanceJob) -> tuple[FailedDelegate, ...]:

@@ -172,9 +172,18 @@ def test_a_refused_notice_waits_and_is_sent_later_once(app, session, addressed, 
     assert sorted(m["To"] for m in flaky.messages).count(unlucky) == 1
 
 
-def test_delegates_without_an_address_are_skipped(app, session, prepared, inbox):
-    issue(app, session, prepared.meeting)
-    assert inbox.messages == []
+def test_delegates_without_an_address_are_skipped(app, session, prepared, inbox, client,
+                                                  sign_in, make_user):
+    from meetingsvc.accounts.models import Role
+
+    prepared.guest.email = "khachmoi@tinhuy.invalid"
+    session.commit()
+    job = issue(app, session, prepared.meeting)
+    assert [m["To"] for m in inbox.messages] == ["khachmoi@tinhuy.invalid"]
+    sign_in(make_user(Role.SECRETARIAT))
+    page = client.get(f"/meetings/{prepared.meeting.id}/issuance/{job.id}").get_data(
+        as_text=True)
+    assert "5 đại biểu không có địa chỉ thư điện tử nên không được báo." in page
     assert session.scalar(select(func.count()).select_from(IssuanceUnit).where(
         IssuanceUnit.status == "done")) == 6
 
