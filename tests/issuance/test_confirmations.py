@@ -45,6 +45,8 @@ def test_the_issue_confirmation_counts_what_is_then_issued(staff, session, prepa
     response = staff.post(url, data=confirmation_fields(page))
     assert response.status_code == 302
     assert count(session, IssuanceUnit) == 6
+    staff.post(url, data=confirmation_fields(page))  # pressed twice: one job
+    assert count(session, IssuanceJob) == 1
     assert count(session, IssuedCopy, IssuedCopy.kind == CopyKind.ITEM.value) == 18
     assert count(session, IssuedCopy, IssuedCopy.channel == "print") == 2
 
