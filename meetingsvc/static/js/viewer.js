@@ -142,7 +142,7 @@ function makeSlots(count) {
     const slot = document.createElement("div");
     slot.className = "pdf-page";
     slot.dataset.page = n;
-    slot.setAttribute("role", "region");
+    slot.setAttribute("role", "group"); // a landmark per page would drown the real ones
     slot.setAttribute("aria-label", box.dataset.pageLabel.replace("%(n)s", n));
     pagesBox().appendChild(slot);
     slots.push(slot);
