@@ -43,7 +43,7 @@ from ..issuance.keys import (
 from ..meetings.forms import EmptyForm
 from ..meetings.models import Meeting
 from ..models_common import utcnow
-from ..timezones import office_day_start, office_zone
+from ..timezones import office_day_start, office_time, office_zone, utc_offset_label
 from ..tracking.files import content_disposition
 from . import labels, log_labels, readable
 from .evidence import EvidenceSettings, evidence_file_name, start_export, write_evidence
@@ -259,6 +259,7 @@ def show_log() -> str:
                                     for row_id, d in raw.items()},
                            people=people, log_labels=log_labels,
                            meeting_titles={m.id: m.title for m in meetings},
+                           zone_label=utc_offset_label(office_time(utcnow())),
                            status=log_status(db.session), action_form=EmptyForm())
 
 

@@ -64,7 +64,7 @@ def test_the_log_shows_names_labelled_details_and_full_names(
     session.commit()
     sign_in(auditor)
     page = client.get("/audit/log").get_data(as_text=True)
-    assert "Tải bản tài liệu" in page and "Thu hồi tài liệu" in page
+    assert "Tải bản tài liệu" in page and "Thu hồi tài liệu" in page and "(UTC+7)" in page
     assert "Sửa thông tin tài khoản" in page
     # The actor by full name with the username beside it, and the person a row is about.
     assert 'Lê Quang Minh <span class="username">lqminh</span>' in page
