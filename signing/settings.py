@@ -25,10 +25,15 @@ __all__ = [
     "TrustSettings",
     "DEFAULT_FONT",
     "METADATA_KEY_PATTERN",
+    "MIN_QR_SIDE",
 ]
 
 DEFAULT_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 """Debian's DejaVu Sans: a TrueType font with every Vietnamese letter."""
+
+MIN_QR_SIDE = 20 * 72 / 25.4
+"""Smallest side of the stamp's QR code, in points (20 mm): it still scans from a
+150 dpi scan of a printout."""
 
 METADATA_KEY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 """Copy metadata keys must match this (they become PDF name objects)."""
@@ -64,11 +69,13 @@ class StampSettings:
     rect: tuple[float, float, float, float] | None = None
     """``(x1, y1, x2, y2)`` in PDF points on the page; ``None`` puts it in the bottom-right
     margin (:attr:`width` × :attr:`height`, :attr:`margin` from the edges)."""
-    width: float = 190.0
+    width: float = 210.0
     """Width of the default box, in points."""
-    height: float = 46.0
-    """Height of the default box, in points (fits in a 2 cm bottom margin)."""
-    margin: float = 12.0
+    height: float = 62.0
+    """Height of the default box, in points: the QR code fills it less a small pad, so it
+    is at least 20 mm wide (:data:`MIN_QR_SIDE`) and the box fits in a 2.5 cm bottom
+    margin with :attr:`margin`."""
+    margin: float = 8.0
     """Distance of the default box from the right and bottom edges, in points."""
     page: int = 0
     """Zero-based page the stamp goes on."""
@@ -138,6 +145,9 @@ class SignRequest:
     revision's document information dictionary, so the file can be traced offline."""
     signer_name: str | None = None
     """Shown as "Ký số bởi <signer_name>"; ``None`` uses the certificate's common name."""
+    copy_label: str | None = None
+    """The copy number the reader sees on the document, e.g. "Bản số 05/58": the stamp's
+    last line, so a printout's signature names its copy; ``None`` leaves it out."""
     label: str = ""
     """A caller's name for this document, echoed in batch results (not written)."""
 

@@ -86,8 +86,8 @@ class DocumentSigner:
                                     if profile.embeds_validation_data else None)
         self._style: OfficeStampStyle | None = None
         if settings.stamp is not None:
-            self._style = OfficeStampStyle(font_path=settings.stamp.font_path, border_width=1,
-                                           border_color=(0.6, 0.05, 0.05))
+            # The stamp draws its own frame, around the text and not the QR code.
+            self._style = OfficeStampStyle(font_path=settings.stamp.font_path, border_width=0)
             load_stamp_font(settings.stamp.font_path)  # subset the font now, not per document
         self._bytes_reserved = settings.reserved_size()
         self._signature_meta = self._signature_metadata()
@@ -157,7 +157,8 @@ class DocumentSigner:
                                        f"{exc}") from exc
         box = stamp_box(stamp, width, height)
         lines = stamp_lines(office=self.office_name, signer=request.signer_name or self.common_name,
-                            when=dt.datetime.now(dt.UTC), tz=stamp.timezone)
+                            when=dt.datetime.now(dt.UTC), tz=stamp.timezone,
+                            copy_label=request.copy_label)
         params = {"lines": lines, "url": request.qr_url}
         return SigFieldSpec(name, on_page=stamp.page, box=box), params, self._style
 

@@ -7,7 +7,9 @@ signature widget's appearance), drawn with our own cheap primitives: the text
 uses the once-per-process font subset of :mod:`signing.font` (written here with
 pyHanko's generic objects, :func:`embed_font`), the QR code is drawn as filled
 rectangles from ``qrcode``'s module matrix. Layout: the QR code fills the box's
-height on the left; three lines of text to its right, shrunk to fit.
+height on the left (20 mm with the default box, see
+:data:`~signing.settings.MIN_QR_SIDE`); three or four lines of text to its right,
+shrunk to fit: the office, "Ký số bởi …", the time and the copy number ("Bản số 05/58").
 """
 
 from __future__ import annotations
@@ -29,17 +31,25 @@ from .settings import DEFAULT_FONT, StampSettings
 
 __all__ = ["OfficeStampStyle", "embed_font", "stamp_box", "stamp_lines", "qr_matrix"]
 
-_PAD = 3.0
+_PAD = 2.0
+"""Space between the box and the QR code or text, in points."""
+_FRAME = 1.0
+"""Width of the frame's line, in points."""
+_RED = b"0.6 0.05 0.05"
+"""The office's red, for the frame and the first line."""
 _MAX_FONT_SIZE = 7.5
 _LEADING = 1.3
 
 
-def stamp_lines(*, office: str, signer: str, when: dt.datetime, tz: dt.tzinfo) -> list[str]:
-    """The three lines of the stamp, in Vietnamese."""
+def stamp_lines(*, office: str, signer: str, when: dt.datetime, tz: dt.tzinfo,
+                copy_label: str | None = None) -> list[str]:
+    """The lines of the stamp, in Vietnamese: office, signer, time and, when given, the
+    copy number the reader sees on the document."""
     local = when.astimezone(tz)
     offset = local.strftime("%z")
-    return [office, f"Ký số bởi: {signer}",
-            f"Thời gian: {local:%d/%m/%Y %H:%M:%S} (GMT{offset[:3]}:{offset[3:]})"]
+    lines = [office, f"Ký số bởi: {signer}",
+             f"Thời gian: {local:%d/%m/%Y %H:%M:%S} (GMT{offset[:3]}:{offset[3:]})"]
+    return [*lines, copy_label] if copy_label else lines
 
 
 def qr_matrix(url: str) -> list[list[bool]]:
@@ -98,12 +108,19 @@ class OfficeStamp(BaseStamp):
 
     def _render_inner_content(self) -> list[bytes]:
         width, height = float(self.box.width), float(self.box.height)
-        commands: list[bytes] = []
-        text_x = _PAD
+        # A white ground: the QR code's quiet zone stays white over whatever the page has.
+        commands: list[bytes] = [b"q 1 g 0 0 %.2f %.2f re f Q" % (width, height)]
+        frame_x = 0.0
         if self.url:
             side = height - 2 * _PAD
             commands.append(_qr_commands(qr_matrix(self.url), _PAD, _PAD, side))
-            text_x = side + 2 * _PAD
+            frame_x = side + 2 * _PAD
+        # The frame surrounds the text only: a line along the QR code would break the
+        # white margin a scanner needs to find it.
+        half = _FRAME / 2
+        commands.append(b"q %s RG %.2f w %.2f %.2f %.2f %.2f re S Q" % (
+            _RED, _FRAME, frame_x + half, half, width - frame_x - _FRAME, height - _FRAME))
+        text_x = frame_x + _FRAME + _PAD
         if self.lines:
             font = self.font
             self.set_resource(ResourceType.FONT, pdf_name("/F1"),
@@ -116,7 +133,7 @@ class OfficeStamp(BaseStamp):
             block = size * _LEADING * len(self.lines)
             y = (height + block) / 2 - size  # first baseline, block centred vertically
             for index, line in enumerate(lines):
-                colour = b"0.6 0.05 0.05 rg" if index == 0 else b"0 g"
+                colour = _RED + b" rg" if index == 0 else b"0 g"
                 commands.append(b"BT %s /F1 %.2f Tf 1 0 0 1 %.2f %.2f Tm %s Tj ET" % (
                     colour, size, text_x, y, font.encode(line)))
                 y -= size * _LEADING
