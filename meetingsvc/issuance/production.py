@@ -17,7 +17,10 @@ from signing import DocumentSigner, SignerSettings, SignRequest
 from signing.pool import current_signer, init_signer
 
 from ..documents.blobs import BlobStore
+from .numbering import copy_label
 from .pdf import (
+    PORTAL_NOTE,
+    Listing,
     PacketDocument,
     PacketInfo,
     PacketItem,
@@ -28,6 +31,7 @@ from .pdf import (
     render_cover_and_agenda,
 )
 from .units import (
+    AgendaEntry,
     ItemCopySpec,
     ListedDocument,
     PacketSpec,
@@ -98,7 +102,8 @@ def produce_unit(spec: UnitSpec) -> UnitResult:
                 packet_parts.append((item, personalised))
             if item.sign:
                 produced.append(_sign_and_store(state, item.copy_id, personalised,
-                                                item.qr_url, item.metadata, item.symbol))
+                                                item.qr_url, item.metadata, item.symbol,
+                                                _label(item)))
         except Exception as exc:  # reported per copy, the others go on
             log.exception("copy %s failed", item.copy_id)
             failures.append((item.copy_id, f"{type(exc).__name__}: {exc}"))
@@ -124,51 +129,75 @@ def make_print_file(config: WorkerConfig, item: ItemCopySpec) -> bytes:
     with DocumentSigner(config.signer) as signer:
         return signer.sign(personalised, SignRequest(qr_url=item.qr_url,
                                                      metadata=dict(item.metadata),
-                                                     label=item.symbol))
+                                                     label=item.symbol,
+                                                     copy_label=_label(item)))
+
+
+def _label(item: ItemCopySpec) -> str:
+    """ "Bản số 05/58", as the copy stamp prints it: the visible signature repeats it."""
+    return copy_label(item.stamp.copy_number, item.stamp.copy_total)
 
 
 def _sign_and_store(state: _WorkerState, copy_id: int, pdf: bytes, qr_url: str,
-                    metadata: object, label: str) -> ProducedCopy:
+                    metadata: object, label: str, shown_label: str) -> ProducedCopy:
     request = SignRequest(qr_url=qr_url, metadata=dict(metadata),  # type: ignore[call-overload]
-                          label=label)
+                          label=label, copy_label=shown_label)
     signed = current_signer().sign(pdf, request)
     return ProducedCopy(copy_id, state.store.put_bytes(signed), len(signed))
 
 
 def _packet(state: _WorkerState, packet: PacketSpec, items: tuple[ItemCopySpec, ...],
             parts: list[tuple[ItemCopySpec, bytes]]) -> ProducedCopy:
-    """Cover, agenda and the downloadable copies, merged with bookmarks, signed as a whole."""
+    """Cover, agenda and the downloadable copies, merged with bookmarks, signed as a whole.
+
+    The agenda lists every document issued to the delegate: those downloadable with
+    their pages here, the others with where to find them (portal, paper, recalled)."""
     agenda: dict[int, list[ItemCopySpec | ListedDocument]] = {}
-    for item in items:
-        if item.in_packet:
-            agenda.setdefault(item.agenda_position, []).append(item)
+    for item in items:  # downloadable ones, and this unit's view-only ones
+        agenda.setdefault(item.agenda_position, []).append(item)
     for listed in packet.listed_only:
         agenda.setdefault(listed.agenda_position, []).append(listed)
-    # Numbered from what this delegate receives: no gap shows another's item.
-    positions = sorted(agenda)
+    for entries in agenda.values():
+        entries.sort(key=lambda e: e.symbol)
+    # Numbered as the delegate's meeting page numbers them: no gap shows another's item.
+    seen = {entry.position: entry for entry in packet.agenda}
+    positions = sorted(set(agenda) | set(seen))
     packet_items = [
-        PacketItem(position=number, title=agenda[position][0].agenda_title,
-                   presenter=agenda[position][0].presenter,
-                   documents=tuple(_packet_document(e) for e in agenda[position]))
+        PacketItem(position=number, title=_entry(position, seen, agenda).title,
+                   presenter=_entry(position, seen, agenda).presenter,
+                   documents=tuple(_packet_document(e) for e in agenda.get(position, [])))
         for number, position in enumerate(positions, start=1)]
     info = PacketInfo(
         body_name=packet.body_name, session_number=packet.session_number,
         meeting_title=packet.meeting_title, starts_at=packet.starts_at, place=packet.place,
         delegate_name=packet.delegate_name, delegate_title=packet.delegate_title,
         copy_number=packet.copy_number, copy_total=packet.copy_total,
-        items=tuple(packet_items), copy_id=f"#{packet.copy_id}",
+        items=tuple(packet_items), copy_id=packet.reference,
         office_name=packet.office_name.upper())
     cover = render_cover_and_agenda(info, font_dir=state.font_dir)
     merged = assemble_packet(cover, [
         (packet_item, [pdf for spec, pdf in parts if spec.agenda_position == position])
         for position, packet_item in zip(positions, packet_items, strict=True)])
     return _sign_and_store(state, packet.copy_id, merged, packet.qr_url, packet.metadata,
-                           "packet")
+                           "packet", copy_label(packet.copy_number, packet.copy_total))
+
+
+def _entry(position: int, seen: dict[int, AgendaEntry],
+           agenda: dict[int, list[ItemCopySpec | ListedDocument]]) -> AgendaEntry:
+    """The agenda item at ``position``: as the meeting page shows it, else as the first of
+    its documents names it."""
+    if position in seen:
+        return seen[position]
+    first = agenda[position][0]
+    return AgendaEntry(position, first.agenda_title, first.presenter)
 
 
 def _packet_document(entry: ItemCopySpec | ListedDocument) -> PacketDocument:
     if isinstance(entry, ListedDocument):
         return PacketDocument(entry.symbol, entry.title, entry.confidentiality_mark, 0,
-                              entry.note)
+                              entry.note, Listing(entry.listing))
+    if not entry.in_packet:
+        return PacketDocument(entry.symbol, entry.title, entry.stamp.confidentiality_mark, 0,
+                              PORTAL_NOTE, Listing.PORTAL)
     return PacketDocument(entry.symbol, entry.title, entry.stamp.confidentiality_mark,
                           entry.page_count)

@@ -19,9 +19,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..accounts.models import User
 from ..audit.services import Actor, record
+from ..documents.entitlement import entitled_documents
 from ..documents.models import Blob, DocumentVersion
 from ..documents.vocabulary import Confidentiality
 from ..meetings.models import Meeting
+from ..meetings.services import agenda_seen, invitation_of
 from ..models_common import utcnow
 from ..timezones import office_time
 from ..tracking.models import DeliveryEvent, EventKind
@@ -35,8 +37,9 @@ from .models import (
     JobStatus,
     UnitStatus,
 )
-from .pdf import CopyStamp, meeting_line
-from .units import ItemCopySpec, ListedDocument, PacketSpec, UnitResult, UnitSpec
+from .numbering import trace_code
+from .pdf import PORTAL_NOTE, CopyStamp, Listing, meeting_line, paper_note
+from .units import AgendaEntry, ItemCopySpec, ListedDocument, PacketSpec, UnitResult, UnitSpec
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor(username="issuance")
@@ -114,8 +117,10 @@ def build_unit_spec(session: Session, unit: IssuanceUnit, links: LinkSettings) -
             session_number=meeting.session_number, meeting_title=meeting.title,
             starts_at=office_time(meeting.starts_at, links.office_zone), place=meeting.place,
             delegate_name=user.full_name, delegate_title=user.title or "",
-            office_name=links.office_name,
-            listed_only=_recalled_listing(session, meeting.id, user.id, newer))
+            office_name=links.office_name, reference=trace_code(packet_copy.verification_token),
+            listed_only=(*_recalled_listing(session, meeting.id, user.id, newer),
+                         *_listed_elsewhere(session, unit, newer)),
+            agenda=_agenda_seen(session, unit))
     return UnitSpec(unit_id=unit.id, claim=unit.claimed_by or "", items=tuple(items),
                     packet=packet)
 
@@ -152,7 +157,8 @@ def _item_spec(copy: IssuedCopy, meeting: Meeting, links: LinkSettings, *,
         stamp=CopyStamp(confidentiality_mark=mark,
                         meeting_line=copy_meeting_line(meeting, links.office_zone),
                         copy_number=copy.copy_number, copy_total=copy.copy_total,
-                        delegate_name=copy.user.full_name, copy_id=f"#{copy.id}"),
+                        delegate_name=copy.user.full_name,
+                        copy_id=trace_code(copy.verification_token)),
         qr_url=_verify_url(links, copy), metadata=_metadata(copy, document.symbol),
         agenda_position=item.position if item else 10_000,
         agenda_title=item.title if item else document.title,
@@ -213,6 +219,62 @@ def _recalled_listing(session: Session, meeting_id: int, user_id: int,
             confidentiality_mark=Confidentiality(document.confidentiality).label_vi,
             note=RECALLED_NOTE)
     return tuple(sorted(listed.values(), key=lambda d: (d.agenda_position, d.symbol)))
+
+
+def _listed_elsewhere(session: Session, unit: IssuanceUnit,
+                      reissued_documents: set[int]) -> tuple[ListedDocument, ...]:
+    """The delegate's current copies that are not downloadable, as the packet lists them:
+    MẬT ones "read in the portal", TỐI MẬT and TUYỆT MẬT ones by their paper copy's number.
+    Those of this unit count already; earlier ones unless this unit issues them again.
+    (This unit's view-only copies are in its items: the packet lists them from there.)"""
+    copies = session.scalars(select(IssuedCopy).where(
+        IssuedCopy.meeting_id == unit.job.meeting_id, IssuedCopy.user_id == unit.user_id,
+        IssuedCopy.kind == CopyKind.ITEM.value,
+        IssuedCopy.channel.in_([Channel.VIEW_ONLY.value, Channel.PRINT.value]),
+        IssuedCopy.superseded_at.is_(None), IssuedCopy.recalled_at.is_(None),
+        or_(IssuedCopy.unit_id == unit.id, IssuedCopy.status.in_(
+            [CopyStatus.SIGNED.value, CopyStatus.DELIVERED.value])))
+        .order_by(IssuedCopy.id.desc()))
+    listed: dict[int, ListedDocument] = {}
+    for copy in copies:
+        assert copy.document_version is not None
+        document = copy.document_version.document
+        ours = copy.unit_id == unit.id
+        if document.id in listed or (document.id in reissued_documents and not ours):
+            continue
+        if copy.channel == Channel.VIEW_ONLY.value and ours:
+            continue
+        item = document.agenda_item
+        paper = copy.channel == Channel.PRINT.value
+        listed[document.id] = ListedDocument(
+            agenda_position=item.position if item else 10_000,
+            agenda_title=item.title if item else document.title,
+            presenter=(item.presenter or "") if item else "", symbol=document.symbol,
+            title=document.title,
+            confidentiality_mark=Confidentiality(document.confidentiality).label_vi,
+            note=paper_note(copy.copy_number, copy.copy_total) if paper else PORTAL_NOTE,
+            listing=(Listing.PAPER if paper else Listing.PORTAL).value)
+    return tuple(sorted(listed.values(), key=lambda d: (d.agenda_position, d.symbol)))
+
+
+def _agenda_seen(session: Session, unit: IssuanceUnit) -> tuple[AgendaEntry, ...]:
+    """The agenda items the delegate's meeting page will show once this unit is delivered,
+    by the page's own rule (``meetings.services.agenda_seen``), so the packet numbers its
+    items as the page does."""
+    meeting, user = unit.job.meeting, unit.user
+    held = session.scalars(select(IssuedCopy).where(
+        IssuedCopy.meeting_id == meeting.id, IssuedCopy.user_id == user.id,
+        IssuedCopy.kind == CopyKind.ITEM.value,
+        or_(IssuedCopy.unit_id == unit.id, IssuedCopy.status.in_(
+            [CopyStatus.SIGNED.value, CopyStatus.DELIVERED.value]))))
+    held_items = {c.document_version.document.agenda_item_id for c in held
+                  if c.document_version is not None}
+    entitled: set[int | None] | None = None
+    invitation = invitation_of(session, meeting, user)
+    if meeting.agenda_published and invitation is not None:
+        entitled = {d.agenda_item_id for d in entitled_documents(session, invitation)}
+    return tuple(AgendaEntry(item.position, item.title, item.presenter or "")
+                 for item in agenda_seen(meeting, held_items, entitled))
 
 
 def print_copy_spec(copy: IssuedCopy, links: LinkSettings) -> ItemCopySpec:

@@ -36,8 +36,18 @@ class ItemCopySpec:
 
 
 @dataclass(frozen=True)
+class AgendaEntry:
+    """An agenda item as the delegate's meeting page shows it, numbered the same way."""
+
+    position: int
+    title: str
+    presenter: str
+
+
+@dataclass(frozen=True)
 class ListedDocument:
-    """A document the packet's agenda lists without holding it, with why (e.g. recalled)."""
+    """A document the packet's agenda lists without holding it, with why: read in the
+    portal (MẬT), a paper copy (TỐI MẬT, TUYỆT MẬT) or recalled."""
 
     agenda_position: int
     agenda_title: str
@@ -46,6 +56,8 @@ class ListedDocument:
     title: str
     confidentiality_mark: str
     note: str
+    #: Where the delegate finds it: "portal", "paper" or "recalled" (``pdf.Listing``).
+    listing: str = "recalled"
 
 
 @dataclass(frozen=True)
@@ -64,8 +76,14 @@ class PacketSpec:
     delegate_name: str
     delegate_title: str
     office_name: str
-    #: Documents listed on the agenda but not merged: recalled ones, with a note.
+    #: The packet's trace code ("Mã bản"), printed in the front pages' footer.
+    reference: str = ""
+    #: Documents listed on the agenda but not merged, each with a note: read in the
+    #: portal, on paper, recalled.
     listed_only: tuple[ListedDocument, ...] = ()
+    #: The agenda items the delegate's meeting page shows, in its order: the packet
+    #: numbers its items the same way. Empty: number the items the packet lists.
+    agenda: tuple[AgendaEntry, ...] = ()
 
 
 @dataclass(frozen=True)

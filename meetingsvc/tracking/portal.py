@@ -128,6 +128,24 @@ class MeetingPortal:
     def may_acknowledge_packet(self) -> bool:
         return self.packet is not None and self.packet_acknowledged is None
 
+    @property
+    def packet_holds_documents(self) -> bool:
+        """Whether the packet has pages beyond its cover and agenda: it holds the current
+        downloadable copies, so without one it would read "0 văn bản, 0 trang" and is
+        not offered (its agenda only says where the papers are)."""
+        return self.packet is not None and any(
+            i.downloadable for i in self.items.values())
+
+    @property
+    def read_in_portal(self) -> int:
+        """Current items the delegate reads in the portal only (MẬT)."""
+        return sum(1 for i in self.items.values() if i.view_only and i.viewable)
+
+    @property
+    def on_paper(self) -> int:
+        """Documents the delegate receives as a numbered paper copy (TỐI MẬT, TUYỆT MẬT)."""
+        return sum(1 for c in self.paper_copies.values() if c.recalled_at is None)
+
 
 def meeting_portal(session: Session, meeting_id: int, user_id: int) -> MeetingPortal:
     copies = current_item_copies(session, meeting_id, user_id)

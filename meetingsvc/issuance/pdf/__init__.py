@@ -11,11 +11,14 @@ from .archive import ManifestRow, ZipEntry, ascii_slug, build_zip, copy_file_nam
 from .cover import render_cover_and_agenda
 from .packet import assemble_packet
 from .packet_info import (
+    PORTAL_NOTE,
+    Listing,
     PacketDocument,
     PacketInfo,
     PacketItem,
     highest_mark,
     meeting_line,
+    paper_note,
     start_pages,
     vietnamese_date_line,
     vietnamese_datetime,
@@ -30,7 +33,9 @@ from .stamp import (
 )
 
 __all__ = [
+    "PORTAL_NOTE",
     "CopyStamp",
+    "Listing",
     "ManifestRow",
     "PacketDocument",
     "PacketInfo",
@@ -45,6 +50,7 @@ __all__ = [
     "copy_label",
     "highest_mark",
     "meeting_line",
+    "paper_note",
     "personalise",
     "prepare_document",
     "render_cover_and_agenda",

@@ -29,12 +29,13 @@ from fpdf.fonts import TTFFont
 from signing.font import VIETNAMESE_CHARSET
 
 from .packet_info import (
+    Listing,
     PacketInfo,
     PacketItem,
     start_pages,
     vietnamese_date_line,
 )
-from .stamp import copy_label
+from .stamp import SIGNATURE_ZONE, copy_label
 
 __all__ = ["render_cover_and_agenda"]
 
@@ -49,6 +50,13 @@ _LINE = 5.4
 # date without one is written as UTC in the file's metadata.
 _FIXED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 _VERIFY_LINE = "Tài liệu ký số — kiểm tra tính xác thực bằng mã QR trên từng văn bản"
+_PT = 25.4 / 72
+#: The footer ends here: right of it, the bottom corner holds the office's signature
+#: (``SIGNATURE_ZONE``), so "Trang x/N" is printed at the top right instead, under
+#: the copy number, as on every personalised copy.
+_FOOTER_END = 210.0 - SIGNATURE_ZONE[0] * _PT - 2.0
+_ISSUED_NOTE = ("Độ mật cao nhất: của mọi tài liệu cấp cho đồng chí, kể cả tài liệu "
+                "đọc trên cổng và bản giấy.")
 
 
 @dataclass(frozen=True)
@@ -76,15 +84,22 @@ class _AgendaLayout:
 
 
 class _Sheet(FPDF):
+    copy_label = ""
+    page_label = ""
     footer_left = ""
-    footer_right = ""
+
+    def header(self) -> None:
+        """ "Bản số 01/58" and "Trang 1/48" at the top right of every front page."""
+        self.set_font(_FAMILY, "B", 11)
+        self.set_xy(_RIGHT - 60, 10)
+        self.cell(60, 5, self.copy_label, align="R")
+        self.set_font(_FAMILY, "", 9)
+        self.set_xy(_RIGHT - 60, 15)
+        self.cell(60, 4, self.page_label.format(page=self.page_no()), align="R")
 
     def footer(self) -> None:
-        self.set_font(_FAMILY, "", 8)
         self.set_text_color(80, 80, 80)
-        self.set_xy(_LEFT, 297 - 14)
-        self.cell(_WIDTH / 2, 4, self.footer_left)
-        self.cell(_WIDTH / 2, 4, self.footer_right.format(page=self.page_no()), align="R")
+        _fitted_cell(self, _LEFT, 297 - 14, _FOOTER_END - _LEFT, self.footer_left, "", 8)
         self.set_text_color(0, 0, 0)
 
 
@@ -157,6 +172,7 @@ def _sheet(font_dir: Path, packet: PacketInfo, extra: frozenset[str]) -> _Sheet:
     pdf.set_creator("meetingsvc")
     pdf.set_lang("vi")
     label = copy_label(packet.copy_number, packet.copy_total)
+    pdf.copy_label = label
     pdf.footer_left = f"{label} · {packet.delegate_name}" + (
         f" · Mã bản: {packet.copy_id}" if packet.copy_id else "")
     return pdf
@@ -207,10 +223,34 @@ def _header(pdf: FPDF, packet: PacketInfo) -> float:
     return max(y, r)
 
 
+def _count(documents: int) -> str:
+    return f"{documents} văn bản"
+
+
+def _contents_rows(packet: PacketInfo, total_pages: int) -> list[tuple[str, str, str]]:
+    """What the delegate receives and where: in this file, in the portal, on paper."""
+    documents = len(packet.merged_documents)
+    rows = []
+    if documents:
+        rows.append(("Trong tập này:", f"{_count(documents)}, {packet.document_pages} trang "
+                                       f"(cả tập {total_pages} trang)", ""))
+    else:
+        rows.append(("Trong tập này:", "Chỉ có bìa và chương trình; không có văn bản nào "
+                                       "tải về được", ""))
+    portal = packet.listed(Listing.PORTAL)
+    if portal:
+        rows.append(("Đọc trên cổng:", f"{_count(len(portal))} (không có trong tập này)", ""))
+    paper = packet.listed(Listing.PAPER)
+    if paper:
+        rows.append(("Bản giấy:", f"{_count(len(paper))} (Văn phòng giao tận tay, không có "
+                                  f"trong tập này)", ""))
+    recalled = packet.listed(Listing.RECALLED)
+    if recalled:
+        rows.append(("Đã thu hồi:", _count(len(recalled)), ""))
+    return rows
+
+
 def _cover(pdf: _Sheet, packet: PacketInfo, total_pages: int) -> None:
-    pdf.set_font(_FAMILY, "B", 12)
-    pdf.set_xy(_RIGHT - 60, 12)
-    pdf.cell(60, 5, copy_label(packet.copy_number, packet.copy_total), align="R")
     y = _header(pdf, packet) + 30
     y = _centred(pdf, y, "TÀI LIỆU", "B", 20) + 3
     y = _centred(pdf, y, packet.body_name.upper(), "B", 15) + 1
@@ -220,15 +260,13 @@ def _cover(pdf: _Sheet, packet: PacketInfo, total_pages: int) -> None:
     y = _centred(pdf, y, f"Thời gian: {packet.starts_at_text}", "", 12)
     y = _centred(pdf, y + 1, f"Địa điểm: {packet.place}", "", 12, width=_WIDTH - 20) + 14
 
-    documents = len(packet.merged_documents)
-    mark = packet.highest_mark
+    mark = packet.highest_issued_mark
     rows = [
         ("Cấp cho đồng chí:", packet.delegate_name, "B"),
-        ("Chức vụ:", packet.delegate_title, ""),
+        *([("Chức vụ:", packet.delegate_title, "")] if packet.delegate_title else []),
         ("Bản số:", copy_label(packet.copy_number, packet.copy_total)[len("Bản số "):], "B"),
         ("Độ mật cao nhất:", mark or "Không có tài liệu mật", "B" if mark else ""),
-        ("Gồm:", f"{documents} văn bản, {packet.document_pages} trang "
-                 f"(cả tập {total_pages} trang)", ""),
+        *_contents_rows(packet, total_pages),
     ]
     top = y
     box_left, label_w = _LEFT + 8, 42.0
@@ -247,9 +285,13 @@ def _cover(pdf: _Sheet, packet: PacketInfo, total_pages: int) -> None:
     pdf.set_line_width(0.4)
     pdf.rect(box_left, top, _WIDTH - 16, y + 4 - top)
 
-    y = max(y + 16, _BOTTOM - 22)
+    y += 4
+    if mark and mark != packet.highest_mark:
+        # The file holds less than the delegate was issued: say what the line counts.
+        y = _centred(pdf, y + 2, _ISSUED_NOTE, "I", 10, width=_WIDTH - 16)
+    y = max(y + 12, _BOTTOM - 22)
     y = _centred(pdf, y, _VERIFY_LINE, "I", 11)
-    if mark:
+    if packet.highest_mark:  # what the file itself holds
         _centred(pdf, y + 1, "Tài liệu mật: bảo quản, sử dụng và hoàn trả theo quy định; "
                              "không sao chụp.", "I", 10.5)
 
@@ -280,10 +322,14 @@ def _measure(pdf: _Sheet, items: tuple[PacketItem, ...], symbol_w: float) -> lis
         presenter_lines = _wrap(pdf, text_w, _LINE, presenter[0]) if presenter else []
         count = len(lines) + len(presenter_lines)
         rows.append(_Row(i, None, (*lines, *presenter_lines), len(lines), count * _LINE + 3))
-        pdf.set_font(_FAMILY, "", 11)
         for j, document in enumerate(item.documents):
+            pdf.set_font(_FAMILY, "", 11)
             wrapped = _wrap(pdf, text_w - symbol_w - 4, _LINE, document.title)
-            rows.append(_Row(i, j, tuple(wrapped), len(wrapped), len(wrapped) * _LINE + 1.5))
+            pdf.set_font(_FAMILY, "I", 10)
+            note = _wrap(pdf, text_w - symbol_w - 4, _LINE, document.note) \
+                if document.note else []
+            count = len(wrapped) + len(note)
+            rows.append(_Row(i, j, (*wrapped, *note), len(wrapped), count * _LINE + 1.5))
     return rows
 
 
@@ -397,11 +443,12 @@ def _agenda(pdf: _Sheet, packet: PacketInfo, pages: list[list[_Row]], front: int
             else:
                 document = item.documents[row.document]
                 _fitted_cell(pdf, text_x + 4, y, symbol_w - 2, document.symbol, "B", 10.5)
-                pdf.set_font(_FAMILY, "", 11)
                 for k, line in enumerate(row.lines):
+                    note = k >= row.title_lines  # where the delegate finds it instead
+                    pdf.set_font(_FAMILY, "I" if note else "", 10 if note else 11)
                     pdf.set_xy(text_x + 4 + symbol_w, y + k * _LINE)
                     pdf.cell(text_w - symbol_w - 4, _LINE, line)
-                if document.confidentiality_mark and document.merged:
+                if document.confidentiality_mark:
                     pdf.set_font(_FAMILY, "B", 9.5)
                     pdf.set_text_color(*_RED)
                     pdf.set_xy(page_x - _MARK_W, y)
@@ -409,8 +456,9 @@ def _agenda(pdf: _Sheet, packet: PacketInfo, pages: list[list[_Row]], front: int
                     pdf.set_text_color(0, 0, 0)
                 start = document_starts[row.document]
                 if start is None:
-                    _fitted_cell(pdf, page_x - _MARK_W, y, _MARK_W + _PAGE_W, document.note,
-                                 "I", 9.5, align="R")
+                    pdf.set_font(_FAMILY, "", 11)
+                    pdf.set_xy(page_x, y)
+                    pdf.cell(_PAGE_W, _LINE, "—", align="R")
                 else:
                     pdf.set_font(_FAMILY, "", 11)
                     pdf.set_xy(page_x, y)
@@ -428,7 +476,7 @@ def render_cover_and_agenda(packet: PacketInfo, *, font_dir: Path) -> bytes:
     front = 1 + len(pages)
     total = front + packet.document_pages
     pdf = _sheet(font_dir, packet, extra)
-    pdf.footer_right = f"Trang {{page}}/{total}"
+    pdf.page_label = f"Trang {{page}}/{total}"
     pdf.add_page()  # the cover
     _cover(pdf, packet, total)
     _agenda(pdf, packet, pages, front, layout.symbol_w)

@@ -70,7 +70,11 @@ def assemble_packet(
 
 
 def _outline(packet: pikepdf.Pdf, front: int, items: list[PacketItem]) -> None:
-    """ "Bìa", "Chương trình", then one bookmark per item with its documents under it."""
+    """ "Bìa", "Chương trình", then one bookmark per item with its documents under it.
+
+    An item with no pages here (its papers are read in the portal, on paper or
+    recalled; or it has none) leads to the agenda, which says where its papers are;
+    only documents the packet holds have a bookmark."""
     with packet.open_outline() as outline:
         outline.root.clear()
         outline.root.append(OutlineItem("Bìa", 0))

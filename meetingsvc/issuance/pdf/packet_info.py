@@ -6,6 +6,7 @@ points the bookmarks at them), so the two can never disagree.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,12 +14,17 @@ from typing import NamedTuple
 
 from meetingsvc.documents.vocabulary import Confidentiality
 
+from ..numbering import copy_label
+
 __all__ = [
+    "PORTAL_NOTE",
+    "Listing",
     "PacketDocument",
     "PacketInfo",
     "PacketItem",
     "highest_mark",
     "meeting_line",
+    "paper_note",
     "start_pages",
     "vietnamese_date_line",
     "vietnamese_datetime",
@@ -28,11 +34,34 @@ _WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "
 _RANK = {level.label_vi: rank for rank, level in enumerate(Confidentiality)}
 
 
+class Listing(enum.StrEnum):
+    """Where the delegate finds a document the packet's agenda lists."""
+
+    PACKET = "packet"
+    """In the packet: its pages follow the agenda."""
+    PORTAL = "portal"
+    """Read in the portal only (MẬT): listed "Đọc trên cổng", no pages here."""
+    PAPER = "paper"
+    """A numbered paper copy only (TỐI MẬT, TUYỆT MẬT): listed "Bản giấy số 03/12"."""
+    RECALLED = "recalled"
+    """Recalled from the delegate: listed "Đã thu hồi"."""
+
+
+#: What the agenda prints for a MẬT document, read in the portal only.
+PORTAL_NOTE = "Đọc trên cổng"
+
+
+def paper_note(copy_number: int, copy_total: int) -> str:
+    """ "Bản giấy số 03/12": the delegate's numbered paper copy, as the agenda lists it."""
+    return "Bản giấy số " + copy_label(copy_number, copy_total)[len("Bản số "):]
+
+
 class PacketDocument(NamedTuple):
     """One document of an agenda item, as its personalised copy will be merged.
 
     A named tuple, so ``(symbol, title, mark, page_count)`` reads the same. A
-    document listed but not merged (recalled, say) has a ``note`` and no pages."""
+    document listed but not merged (read in the portal, on paper, recalled) has a
+    ``note`` saying where it is, and no pages."""
 
     symbol: str
     """Số, ký hiệu, e.g. "15-NQ/TU"; may be empty for a plain material."""
@@ -44,12 +73,21 @@ class PacketDocument(NamedTuple):
     page numbers are computed from it before the copies are merged; 0 with a note."""
     note: str = ""
     """Printed instead of a page number for a document the packet lists but does not
-    hold, e.g. "Đã thu hồi"."""
+    hold, e.g. "Đọc trên cổng", "Bản giấy số 03/12", "Đã thu hồi"."""
+    listing: Listing | None = None
+    """Where the delegate finds it; ``None``: in the packet, or recalled if it has a note."""
 
     @property
     def merged(self) -> bool:
         """Whether the document's copy is part of the packet."""
         return not self.note
+
+    @property
+    def where(self) -> Listing:
+        """Where the delegate finds the document (:class:`Listing`)."""
+        if self.listing is not None:
+            return self.listing
+        return Listing.PACKET if self.merged else Listing.RECALLED
 
 
 @dataclass(frozen=True)
@@ -124,14 +162,28 @@ class PacketInfo:
 
     @property
     def highest_mark(self) -> str:
-        """The strictest confidentiality of the packet ("" if none)."""
+        """The strictest confidentiality of the pages the packet holds ("" if none): the
+        mark of the file itself, in the cover's header."""
         marks = [d.confidentiality_mark for d in self.merged_documents]
         return highest_mark([*marks, self.confidentiality_mark or ""])
+
+    @property
+    def highest_issued_mark(self) -> str:
+        """The strictest confidentiality of every document issued to the delegate that the
+        agenda lists, in the packet, in the portal or on paper (recalled ones aside): the
+        cover's "Độ mật cao nhất"."""
+        marks = [d.confidentiality_mark for d in self.listed(Listing.PACKET, Listing.PORTAL,
+                                                            Listing.PAPER)]
+        return highest_mark([*marks, self.highest_mark])
 
     @property
     def merged_documents(self) -> list[PacketDocument]:
         """The documents whose copies the packet holds, in order."""
         return [d for item in self.items for d in item.documents if d.merged]
+
+    def listed(self, *where: Listing) -> list[PacketDocument]:
+        """The documents the agenda lists as found in one of ``where``, in order."""
+        return [d for item in self.items for d in item.documents if d.where in where]
 
     @property
     def document_pages(self) -> int:

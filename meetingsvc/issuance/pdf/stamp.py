@@ -33,6 +33,7 @@ from pathlib import Path
 import pikepdf
 
 from signing.font import StampFont, load_stamp_font
+from signing.settings import StampSettings
 
 from ...documents.sanitize import remove_active_content
 from ..numbering import copy_label
@@ -52,9 +53,13 @@ REGULAR_FONT_FILE = "DejaVuSans.ttf"
 BOLD_FONT_FILE = "DejaVuSans-Bold.ttf"
 
 _MM = 72 / 25.4
-SIGNATURE_ZONE = (202.0, 58.0)
+_SIGNATURE = StampSettings()
+SIGNATURE_ZONE = (_SIGNATURE.width + _SIGNATURE.margin + 4.0,
+                  _SIGNATURE.height + _SIGNATURE.margin + 4.0)
 """Width and height, in points, of the bottom-right corner left free for the visible
-signature (``signing.settings.StampSettings``: 190 × 46 pt, 12 pt from the edges)."""
+signature on every page this package draws (the default ``signing.StampSettings`` box
+and its distance from the edges, plus 4 pt): the copy stamp's lines and the packet
+front's footers stay out of it."""
 
 _RED = b"0.78 0 0"
 _GREY = b"0.3"
@@ -112,7 +117,7 @@ def _layout(frame: PageFrame) -> _Layout:
         size=8 * s, small=6.5 * s, mark_size=8.5 * s,
         top1=h - 9 * _MM * s, top2=h - 13.5 * _MM * s, bottom=6 * _MM * s,
         left_limit=w / 2 - centre_gap,
-        bottom_limit=min(w / 2 - centre_gap, w - SIGNATURE_ZONE[0] - 6),
+        bottom_limit=min(w / 2 - centre_gap, w - SIGNATURE_ZONE[0]),
     )
 
 

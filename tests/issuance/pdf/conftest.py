@@ -39,7 +39,7 @@ def source_pdf() -> bytes:
 
 
 @pytest.fixture(scope="session")
-def prepared(source_pdf: bytes, font_dir: Path) -> PreparedDocument:
+def prepared_source(source_pdf: bytes, font_dir: Path) -> PreparedDocument:
     return prepare_document(source_pdf, font_dir=font_dir)
 
 

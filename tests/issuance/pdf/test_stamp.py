@@ -35,8 +35,8 @@ from .samples import SPECS, geometry_sample, inherited_sample
 SIGNATURE_ZONE = (202.0, 58.0)  # bottom right, kept for the visible signature
 
 
-def test_stamp_text_extracts_as_written(prepared: PreparedDocument, tmp_path: Path) -> None:
-    path = write(tmp_path, "copy.pdf", personalise(prepared, make_stamp()))
+def test_stamp_text_extracts_as_written(prepared_source: PreparedDocument, tmp_path: Path) -> None:
+    path = write(tmp_path, "copy.pdf", personalise(prepared_source, make_stamp()))
     text = pdftotext(path, 3)
     assert DELEGATE in text
     assert "Bản số 07/55" in text
@@ -46,10 +46,10 @@ def test_stamp_text_extracts_as_written(prepared: PreparedDocument, tmp_path: Pa
     assert "Mã bản: K7Q2-9XM4" in text
 
 
-def test_copy_keeps_the_document(source_pdf: bytes, prepared: PreparedDocument,
+def test_copy_keeps_the_document(source_pdf: bytes, prepared_source: PreparedDocument,
                                  tmp_path: Path) -> None:
     original = write(tmp_path, "source.pdf", source_pdf)
-    copy = write(tmp_path, "copy.pdf", personalise(prepared, make_stamp()))
+    copy = write(tmp_path, "copy.pdf", personalise(prepared_source, make_stamp()))
     qpdf_check(copy)
     with pikepdf.open(copy) as pdf:
         assert len(pdf.pages) == 20
@@ -68,9 +68,9 @@ def test_copy_number_is_padded_to_the_total() -> None:
 
 @pytest.mark.parametrize("page", [1, 2, 10, 20])
 def test_stamp_stays_in_the_margins_of_a_party_document(
-        source_pdf: bytes, prepared: PreparedDocument, tmp_path: Path, page: int) -> None:
+        source_pdf: bytes, prepared_source: PreparedDocument, tmp_path: Path, page: int) -> None:
     source = write(tmp_path, "source.pdf", source_pdf)
-    copy = write(tmp_path, "copy.pdf", personalise(prepared, make_stamp()))
+    copy = write(tmp_path, "copy.pdf", personalise(prepared_source, make_stamp()))
     before = words(source, page)
     body = [w for w in before if w.y0 < 842 - 25 * 72 / 25.4]  # all but the page number
     top, bottom = min(w.y0 for w in body), max(w.y1 for w in body)
@@ -136,10 +136,11 @@ def test_inherited_page_attributes(font_dir: Path, tmp_path: Path) -> None:
         assert "Body" in pdftotext(copy, page)
 
 
-def test_long_names_and_unknown_characters(prepared: PreparedDocument, tmp_path: Path) -> None:
+def test_long_names_and_unknown_characters(prepared_source: PreparedDocument,
+                                           tmp_path: Path) -> None:
     name = "Tôn Nữ Thị Phương Thảo Nguyễn Huỳnh Đức Quỳnh Anh Hoàng Thị Kim Chi"
     copy = write(tmp_path, "copy.pdf", personalise(
-        prepared, CopyStamp("", "Hội nghị " * 30, 1, 9, name + " 李", "")))
+        prepared_source, CopyStamp("", "Hội nghị " * 30, 1, 9, name + " 李", "")))
     qpdf_check(copy)
     text = pdftotext(copy, 1)
     assert name.split()[0] in text and "?" in text  # shown, never dropped silently
@@ -156,52 +157,52 @@ def test_a_tiny_page_still_gets_a_valid_copy(font_dir: Path, tmp_path: Path) -> 
     qpdf_check(copy)
 
 
-def test_decomposed_input_prints_the_same_letters(prepared: PreparedDocument,
+def test_decomposed_input_prints_the_same_letters(prepared_source: PreparedDocument,
                                                   tmp_path: Path) -> None:
     import unicodedata
 
     decomposed = unicodedata.normalize("NFD", DELEGATE)
-    copy = write(tmp_path, "copy.pdf", personalise(prepared, make_stamp(name=decomposed)))
+    copy = write(tmp_path, "copy.pdf", personalise(prepared_source, make_stamp(name=decomposed)))
     assert DELEGATE in pdftotext(copy, 1)
 
 
-def test_copies_are_reproducible_and_distinct(prepared: PreparedDocument) -> None:
-    first = personalise(prepared, make_stamp(7))
-    assert personalise(prepared, make_stamp(7)) == first
-    assert personalise(prepared, make_stamp(8)) != first
+def test_copies_are_reproducible_and_distinct(prepared_source: PreparedDocument) -> None:
+    first = personalise(prepared_source, make_stamp(7))
+    assert personalise(prepared_source, make_stamp(7)) == first
+    assert personalise(prepared_source, make_stamp(8)) != first
 
 
 def test_per_copy_work_loads_no_font_and_parses_no_page(
-        prepared: PreparedDocument, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        prepared_source: PreparedDocument, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("per-document work done per copy")
 
     monkeypatch.setattr(stamp_module, "load_stamp_font", forbidden)
     monkeypatch.setattr(pikepdf, "parse_content_stream", forbidden)
     for number in (1, 2, 3):
-        copy = write(tmp_path, f"{number}.pdf", personalise(prepared, make_stamp(number)))
+        copy = write(tmp_path, f"{number}.pdf", personalise(prepared_source, make_stamp(number)))
         assert f"Bản số {number:02d}/55" in pdftotext(copy, 2)
 
 
 @pytest.mark.perf
-def test_stamping_a_copy_is_fast(prepared: PreparedDocument) -> None:
-    personalise(prepared, make_stamp(1))
+def test_stamping_a_copy_is_fast(prepared_source: PreparedDocument) -> None:
+    personalise(prepared_source, make_stamp(1))
     count = 20
     start = time.perf_counter()
     for number in range(1, count + 1):
-        personalise(prepared, make_stamp(number))
+        personalise(prepared_source, make_stamp(number))
     per_copy = (time.perf_counter() - start) / count
     assert per_copy < 0.060, f"{per_copy * 1000:.1f} ms per 20-page copy"
 
 
-def test_memory_does_not_grow_with_copies(prepared: PreparedDocument) -> None:
+def test_memory_does_not_grow_with_copies(prepared_source: PreparedDocument) -> None:
     """Nothing is kept per copy: the number of live Python objects stays put."""
     for number in range(1, 11):
-        personalise(prepared, make_stamp(number))
+        personalise(prepared_source, make_stamp(number))
     gc.collect()
     before = len(gc.get_objects())
     for number in range(1, 101):
-        personalise(prepared, make_stamp(number % 55 + 1, name=f"Đại biểu {number}"))
+        personalise(prepared_source, make_stamp(number % 55 + 1, name=f"Đại biểu {number}"))
     gc.collect()
     assert len(gc.get_objects()) - before < 50
 
