@@ -172,7 +172,7 @@ def _packet(state: _WorkerState, packet: PacketSpec, items: tuple[ItemCopySpec, 
         meeting_title=packet.meeting_title, starts_at=packet.starts_at, place=packet.place,
         delegate_name=packet.delegate_name, delegate_title=packet.delegate_title,
         copy_number=packet.copy_number, copy_total=packet.copy_total,
-        items=tuple(packet_items), copy_id=packet.reference,
+        items=tuple(packet_items), copy_id=packet.reference, issued_on=packet.issued_on,
         office_name=packet.office_name.upper())
     cover = render_cover_and_agenda(info, font_dir=state.font_dir)
     merged = assemble_packet(cover, [

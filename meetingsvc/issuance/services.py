@@ -118,6 +118,7 @@ def build_unit_spec(session: Session, unit: IssuanceUnit, links: LinkSettings) -
             starts_at=office_time(meeting.starts_at, links.office_zone), place=meeting.place,
             delegate_name=user.full_name, delegate_title=user.title or "",
             office_name=links.office_name, reference=trace_code(packet_copy.verification_token),
+            issued_on=office_time(unit.job.created_at, links.office_zone).date(),
             listed_only=(*_recalled_listing(session, meeting.id, user.id, newer),
                          *_listed_elsewhere(session, unit, newer)),
             agenda=_agenda_seen(session, unit))

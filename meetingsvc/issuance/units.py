@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from .pdf import CopyStamp
 
@@ -78,6 +78,8 @@ class PacketSpec:
     office_name: str
     #: The packet's trace code ("Mã bản"), printed in the front pages' footer.
     reference: str = ""
+    #: The day the papers were issued (the job's, office time): the cover's date line.
+    issued_on: date | None = None
     #: Documents listed on the agenda but not merged, each with a note: read in the
     #: portal, on paper, recalled.
     listed_only: tuple[ListedDocument, ...] = ()

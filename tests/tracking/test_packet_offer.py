@@ -14,7 +14,7 @@ VIEW_ONLY = POLICY | {"none": "view_only"}
 #: Paper only, whatever the level.
 PAPER_ONLY = {level: "print" for level in POLICY}
 
-NO_PACKET = "Không có tài liệu nào của đồng chí được tải về, nên không có tập tài liệu để tải."
+NO_PACKET = "Không có tài liệu nào của đồng chí được tải về, nên không có bộ tài liệu để tải."
 
 
 @pytest.fixture
