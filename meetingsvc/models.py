@@ -7,6 +7,7 @@ their feature's ``models.py``).
 
 from .accounts.models import Body, Membership, Role, SignInThrottle, User
 from .audit.models import AuditEvent
+from .comments.models import CommentCall, CommentRevision, DraftComment
 from .documents.models import Blob, Document, DocumentRecipient, DocumentVersion
 from .extensions import Base
 from .issuance.models import IssuanceJob, IssuanceUnit, IssuedCopy
@@ -14,7 +15,8 @@ from .meetings.models import AgendaItem, Invitation, Meeting
 from .tracking.models import DeliveryEvent
 
 __all__ = [
-    "AgendaItem", "AuditEvent", "Base", "Blob", "Body", "DeliveryEvent", "Document",
+    "AgendaItem", "AuditEvent", "Base", "Blob", "Body", "CommentCall", "CommentRevision",
+    "DeliveryEvent", "Document", "DraftComment",
     "DocumentRecipient", "DocumentVersion", "Invitation", "IssuanceJob", "IssuanceUnit",
     "IssuedCopy", "Meeting", "Membership", "Role", "SignInThrottle", "User",
 ]

@@ -96,6 +96,11 @@ ACTION_LABELS = {
     "copy.archive_renewed": N_("Archive timestamp renewed"),
     "copy.public_verified": N_("Copy checked on the public page (QR code)"),
     "tracking.reminded": N_("Reminder sent"),
+    # comments on drafts
+    "comment.call_opened": N_("Item opened for comments"),
+    "comment.call_changed": N_("Comment deadline changed"),
+    "comment.written": N_("Comment written"),
+    "comment.revised": N_("Comment revised"),
     # audit
     "audit.pdf_verified": N_("PDF verified"),
     "audit.report_downloaded": N_("Verification report downloaded (signed PDF)"),
@@ -115,6 +120,8 @@ OBJECT_TYPES = {
     "issuance_unit": N_("Packet"),
     "issued_copy": N_("Issued copy"),
     "verification": N_("Verification report"),
+    "comment_call": N_("Item open for comments"),
+    "draft_comment": N_("Comment on a draft"),
 }
 
 DETAIL_LABELS = {
@@ -178,6 +185,12 @@ DETAIL_LABELS = {
     "checkpoint_problems": N_("Checkpoint problems"),
     "newest_checkpoint": N_("Newest checkpoint"),
     "rows_after_newest_checkpoint": N_("Rows after it"),
+    "item": N_("Agenda item"),
+    "deadline": N_("Deadline"),
+    "location": N_("Page or section"),
+    "characters": N_("Characters"),
+    "revision": N_("Wording"),
+    "phase": N_("Before or after the session"),
 }
 
 #: Keys whose value names a person by username.

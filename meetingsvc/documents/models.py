@@ -21,6 +21,15 @@ class Audience(enum.StrEnum):
     NAMED = "named"
 
 
+class Phase(enum.StrEnum):
+    """Whether a document is a paper for the session or a record issued after it."""
+
+    #: Tài liệu phiên họp: drafts, reports and submissions sent before the session.
+    PAPERS = "papers"
+    #: Sau phiên họp: minutes (biên bản), conclusion notices, adopted resolutions.
+    RECORDS = "records"
+
+
 class Blob(Base):
     """A stored file, named by the SHA-256 of its bytes, so identical uploads share one file."""
 
@@ -40,6 +49,7 @@ class Document(Base):
     __table_args__ = (
         CheckConstraint(one_of("confidentiality", Confidentiality), name="confidentiality_known"),
         CheckConstraint(one_of("audience", Audience), name="audience_known"),
+        CheckConstraint(one_of("phase", Phase), name="phase_known"),
         CheckConstraint(
             "(audience = 'body_members') = (audience_body_id IS NOT NULL)",
             name="audience_body_iff_body_rule",
@@ -62,6 +72,9 @@ class Document(Base):
     audience_body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
     #: Whether guests (đại biểu mời) receive it under the ``all_invited`` rule.
     open_to_guests: Mapped[bool] = mapped_column(default=False)
+    #: ``papers`` for the session, or ``records`` issued after it (shown under "Sau phiên họp").
+    phase: Mapped[str] = mapped_column(String(20), default=Phase.PAPERS.value,
+                                       server_default=Phase.PAPERS.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Thu hồi: set when the secretariat recalled every copy; no later issuance includes
     #: the document until it is explicitly re-released (which clears it, in the audit log).
