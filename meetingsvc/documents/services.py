@@ -30,6 +30,7 @@ from .models import (
     Document,
     DocumentRecipient,
     DocumentVersion,
+    Phase,
 )
 from .pdfcheck import InvalidPdf, PdfLimits, check_pdf
 from .sanitize import ActiveContentReport, inspect_active_content, remove_active_content
@@ -87,10 +88,33 @@ def create_document(
     on_removed: RemovalListener | None = None,
 ) -> Document:
     """Attach a new document to an agenda item, with its first version."""
-    _check_details(session, item.meeting, details)
+    return _create(session, store, item.meeting, item, Phase.PAPERS, details, upload, actor,
+                   on_removed)
+
+
+def create_record(
+    session: Session,
+    store: BlobStore,
+    meeting: Meeting,
+    details: DocumentDetails,
+    upload: Upload,
+    actor: Actor,
+    on_removed: RemovalListener | None = None,
+) -> Document:
+    """Add a record of the session (minutes, conclusion notice, adopted resolution) to the
+    meeting, with its first version. It is issued, tracked and acknowledged like a paper."""
+    return _create(session, store, meeting, None, Phase.RECORDS, details, upload, actor,
+                   on_removed)
+
+
+def _create(session: Session, store: BlobStore, meeting: Meeting, item: AgendaItem | None,
+            phase: Phase, details: DocumentDetails, upload: Upload, actor: Actor,
+            on_removed: RemovalListener | None) -> Document:
+    _check_details(session, meeting, details)
     document = Document(
-        meeting_id=item.meeting_id,
-        agenda_item_id=item.id,
+        meeting_id=meeting.id,
+        agenda_item_id=item.id if item else None,
+        phase=phase.value,
         symbol=details.symbol.strip(),
         kind=details.kind.strip(),
         title=details.title.strip(),
@@ -108,9 +132,9 @@ def create_document(
     session.add(document)
     session.flush()
     record(session, "document.created", actor, object_type="document", object_id=document.id,
-           meeting_id=item.meeting_id,
+           meeting_id=meeting.id,
            details={"symbol": document.symbol, "confidentiality": document.confidentiality,
-                    "audience": document.audience})
+                    "audience": document.audience, "phase": document.phase})
     add_version(session, store, document, upload, actor, on_removed=on_removed)
     return document
 

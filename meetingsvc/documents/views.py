@@ -46,6 +46,7 @@ from .services import (
     Upload,
     add_version,
     create_document,
+    create_record,
     document_in_meeting,
 )
 
@@ -108,6 +109,52 @@ def new_document(meeting_id: int, item_id: int) -> Response | str | tuple[str, i
                                 document_id=document.id))
     status = 422 if form.is_submitted() else 200
     return render_template("documents/new.html", form=form, meeting=meeting, item=item), status
+
+
+@bp.route("/records/new", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def new_record(meeting_id: int) -> Response | str | tuple[str, int]:
+    """Upload the minutes, the conclusion notice or an adopted resolution after the session.
+    They go to the body's members by default; the Issue action issues them like papers."""
+    meeting = staff_meeting_or_404(meeting_id)
+    form = DocumentForm()
+    form.audience_body_id.choices = choices(
+        (b.id, b.name_vi) for b in db.session.scalars(select(Body).order_by(Body.id))
+    )
+    form.named_user_ids.choices = choices((i.user.id, i.user.full_name)
+                                          for i in meeting.invitations)
+    if not form.is_submitted():
+        form.kind.data = "Biên bản"
+        form.confidentiality.data = Confidentiality.MAT.value
+        form.audience.data = Audience.BODY_MEMBERS.value
+        form.audience_body_id.data = meeting.body_id
+    if form.validate_on_submit():
+        try:
+            document = create_record(db.session, blob_store(current_app.config), meeting,
+                                     _details(form), _upload(form.file.data), current_actor(),
+                                     on_removed=_flash_removed)
+        except DomainError as error:
+            refuse_upload(meeting.id, form.file.data, error)
+            return render_template("documents/new.html", form=form, meeting=meeting,
+                                   item=None), 422
+        flash(_("Document %(symbol)s uploaded.", symbol=document.symbol), "success")
+        return redirect(url_for(".show_document", meeting_id=meeting.id,
+                                document_id=document.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("documents/new.html", form=form, meeting=meeting, item=None), status
+
+
+def _details(form: DocumentForm) -> DocumentDetails:
+    return DocumentDetails(
+        symbol=form.symbol.data or "",
+        kind=form.kind.data or "",
+        title=form.title.data or "",
+        confidentiality=Confidentiality(form.confidentiality.data),
+        audience=Audience(form.audience.data),
+        audience_body_id=form.audience_body_id.data,
+        open_to_guests=bool(form.open_to_guests.data),
+        named_user_ids=frozenset(form.named_user_ids.data or ()),
+    )
 
 
 @bp.get("/documents/<int:document_id>")

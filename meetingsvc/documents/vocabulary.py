@@ -62,5 +62,6 @@ KINDS: dict[str, DocumentKind] = {
         DocumentKind("QC", "Quy chế", "Regulation"),
         DocumentKind("CV", "Công văn", "Official letter"),
         DocumentKind("TL", "Tài liệu", "Material"),
+        DocumentKind("BB", "Biên bản", "Minutes"),
     )
 }
