@@ -103,7 +103,7 @@ def produce_unit(spec: UnitSpec) -> UnitResult:
             if item.sign:
                 produced.append(_sign_and_store(state, item.copy_id, personalised,
                                                 item.qr_url, item.metadata, item.symbol,
-                                                _label(item)))
+                                                shown_copy_label(item)))
         except Exception as exc:  # reported per copy, the others go on
             log.exception("copy %s failed", item.copy_id)
             failures.append((item.copy_id, f"{type(exc).__name__}: {exc}"))
@@ -130,10 +130,10 @@ def make_print_file(config: WorkerConfig, item: ItemCopySpec) -> bytes:
         return signer.sign(personalised, SignRequest(qr_url=item.qr_url,
                                                      metadata=dict(item.metadata),
                                                      label=item.symbol,
-                                                     copy_label=_label(item)))
+                                                     copy_label=shown_copy_label(item)))
 
 
-def _label(item: ItemCopySpec) -> str:
+def shown_copy_label(item: ItemCopySpec) -> str:
     """ "Bản số 05/58", as the copy stamp prints it: the visible signature repeats it."""
     return copy_label(item.stamp.copy_number, item.stamp.copy_total)
 

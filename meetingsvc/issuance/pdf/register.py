@@ -15,6 +15,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from .stamp import SIGNATURE_ZONE
+
 __all__ = ["RegisterInfo", "RegisterRow", "render_register"]
 
 _FAMILY = "DejaVuSerif"
@@ -22,8 +24,8 @@ _FONT_FILES = {"": "DejaVuSerif.ttf", "B": "DejaVuSerif-Bold.ttf", "I": "DejaVuS
 _PAGE_W, _PAGE_H = 297.0, 210.0
 _LEFT, _RIGHT, _TOP = 18.0, 279.0, 14.0
 #: Rows stop here: below is the footer, and on the first page the office's signature
-#: (``signing.StampSettings``: 190 × 46 pt in the bottom-right corner).
-_BOTTOM = 186.0
+#: in the bottom-right corner (``SIGNATURE_ZONE``, in points), with 2 mm to spare.
+_BOTTOM = _PAGE_H - SIGNATURE_ZONE[1] * 25.4 / 72 - 2.0
 _RED = (180, 0, 0)
 #: (heading, width in mm) of each column; the widths add up to the printable width.
 _COLUMNS = (("STT", 12.0), ("Số bản", 22.0), ("Đại biểu (họ tên, chức vụ)", 85.0),
