@@ -245,6 +245,7 @@ def configure_i18n(app: Flask) -> None:
 
 def configure_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .attendance.views import bp as attendance_bp
     from .audit.views import bp as audit_bp
     from .comments.views import bp as comments_bp
     from .documents.views import bp as documents_bp
@@ -267,6 +268,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(favicon_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(attendance_bp)
     app.register_blueprint(comments_bp)
     register_error_pages(app)
 

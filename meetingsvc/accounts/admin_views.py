@@ -310,7 +310,8 @@ def _role_choices() -> list:  # type: ignore[type-arg]
 
 def _body_details(form: BodyForm) -> BodyDetails:
     return BodyDetails(code=form.code.data or "", name_vi=form.name_vi.data or "",
-                       name_en=form.name_en.data or "")
+                       name_en=form.name_en.data or "",
+                       allows_stand_in=bool(form.allows_stand_in.data))
 
 
 def _form_error(form: object, error: DomainError, field_name: str) -> None:

@@ -31,6 +31,8 @@ class BodyDetails:
     code: str
     name_vi: str
     name_en: str
+    #: Whether a member who will be absent may name someone to attend in their place.
+    allows_stand_in: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ def list_bodies(session: Session) -> list[Body]:
 
 def create_body(session: Session, details: BodyDetails, actor: Actor) -> Body:
     details = _checked(session, details, None)
-    body = Body(code=details.code, name_vi=details.name_vi, name_en=details.name_en)
+    body = Body(code=details.code, name_vi=details.name_vi, name_en=details.name_en,
+                allows_stand_in=details.allows_stand_in)
     session.add(body)
     session.flush()
     record(session, "body.created", actor, object_type="body", object_id=body.id,
@@ -58,7 +61,7 @@ def create_body(session: Session, details: BodyDetails, actor: Actor) -> Body:
 def update_body(session: Session, body: Body, details: BodyDetails, actor: Actor) -> None:
     details = _checked(session, details, body)
     changes = {}
-    for name in ("code", "name_vi", "name_en"):
+    for name in ("code", "name_vi", "name_en", "allows_stand_in"):
         before, after = getattr(body, name), getattr(details, name)
         if before != after:
             changes[name] = {"from": before, "to": after}
@@ -116,4 +119,5 @@ def _checked(session: Session, details: BodyDetails, body: Body | None) -> BodyD
     if taken is not None and taken is not body:
         raise BodyError(N_("The code %(code)s is already used by %(name)s."), code=code,
                         name=taken.name_vi)
-    return BodyDetails(code=code, name_vi=name_vi, name_en=name_en or name_vi)
+    return BodyDetails(code=code, name_vi=name_vi, name_en=name_en or name_vi,
+                       allows_stand_in=details.allows_stand_in)

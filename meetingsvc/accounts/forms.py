@@ -98,6 +98,7 @@ class BodyForm(FlaskForm):
     code = StringField(_l("Code"), validators=[_required(), _at_most(20)])
     name_vi = StringField(_l("Name in Vietnamese"), validators=[_required(), _at_most(200)])
     name_en = StringField(_l("Name in English"), validators=[Optional(), _at_most(200)])
+    allows_stand_in = BooleanField(_l("A member who will be absent may name a stand-in"))
 
 
 class SeatForm(FlaskForm):

@@ -34,6 +34,8 @@ class Body(Base):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name_vi: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
+    #: Whether a member who will be absent may name someone to attend in their place.
+    allows_stand_in: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="body", cascade="all, delete-orphan"

@@ -96,6 +96,10 @@ ACTION_LABELS = {
     "copy.archive_renewed": N_("Archive timestamp renewed"),
     "copy.public_verified": N_("Copy checked on the public page (QR code)"),
     "tracking.reminded": N_("Reminder sent"),
+    # attendance
+    "attendance.answered": N_("Attendance answered"),
+    "attendance.reminded": N_("Reminder to answer the invitation sent"),
+    "attendance.presence_recorded": N_("Presence recorded"),
     # comments on drafts
     "comment.call_opened": N_("Item opened for comments"),
     "comment.call_changed": N_("Comment deadline changed"),
@@ -120,6 +124,7 @@ OBJECT_TYPES = {
     "issuance_unit": N_("Packet"),
     "issued_copy": N_("Issued copy"),
     "verification": N_("Verification report"),
+    "attendance_answer": N_("Attendance answer"),
     "comment_call": N_("Item open for comments"),
     "draft_comment": N_("Comment on a draft"),
 }

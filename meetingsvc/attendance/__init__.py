@@ -1,0 +1,1 @@
+"""Attendance: each delegate's answer to an invitation, reminders, the list and presence."""
