@@ -153,6 +153,12 @@ SETTINGS: tuple[Setting, ...] = (
       "Sender of reminders and issuance notices."),
     S("REMINDER_MIN_INTERVAL_HOURS", int, 12,
       "A delegate is not reminded about the same meeting again within this many hours."),
+    S("CONSULTATION_ANSWERS_VISIBLE_BEFORE_CLOSE", bool, False,
+      "Members of the body see each other's answers to a written consultation before it closes."),
+    S("CONSULTATION_PASS_RULE", str, "majority_of_members",
+      "A consultation's question passes with more agrees than half of all the body's "
+      "members, or than half of the answers given.",
+      choices=("majority_of_members", "majority_of_answers")),
     S("VERIFY_MAX_UPLOAD_BYTES", int, 100 * MiB,
       "Largest PDF an auditor may upload for verification, in bytes."),
     S("VERIFY_TIMEOUT_SECONDS", float, 20.0,

@@ -105,6 +105,15 @@ ACTION_LABELS = {
     "comment.call_changed": N_("Comment deadline changed"),
     "comment.written": N_("Comment written"),
     "comment.revised": N_("Comment revised"),
+    # written consultation
+    "consultation.created": N_("Written consultation prepared"),
+    "consultation.question_added": N_("Consultation question added"),
+    "consultation.opened": N_("Written consultation opened, drafts issued"),
+    "consultation.answered": N_("Consultation answered"),
+    "consultation.receipt_issued": N_("Signed receipt of an answer issued"),
+    "consultation.reminded": N_("Reminder to answer the consultation sent"),
+    "consultation.closed": N_("Written consultation closed"),
+    "consultation.result_issued": N_("Signed result report of a consultation issued"),
     # audit
     "audit.pdf_verified": N_("PDF verified"),
     "audit.report_downloaded": N_("Verification report downloaded (signed PDF)"),
@@ -124,9 +133,11 @@ OBJECT_TYPES = {
     "issuance_unit": N_("Packet"),
     "issued_copy": N_("Issued copy"),
     "verification": N_("Verification report"),
-    "attendance_answer": N_("Attendance answer"),
     "comment_call": N_("Item open for comments"),
     "draft_comment": N_("Comment on a draft"),
+    "attendance_answer": N_("Attendance answer"),
+    "consultation": N_("Written consultation"),
+    "consultation_answer": N_("Consultation answer"),
 }
 
 DETAIL_LABELS = {

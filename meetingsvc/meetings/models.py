@@ -24,6 +24,13 @@ class MeetingStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+class MeetingKind(enum.StrEnum):
+    """A session (hội nghị), or the container of a written consultation between sessions."""
+
+    SESSION = "session"
+    CONSULTATION = "consultation"
+
+
 class InvitationRole(enum.StrEnum):
     MEMBER = "member"
     GUEST = "guest"
@@ -36,6 +43,7 @@ class Meeting(Base):
     __table_args__ = (
         CheckConstraint(one_of("status", MeetingStatus), name="status_known"),
         CheckConstraint("session_number > 0", name="session_number_positive"),
+        CheckConstraint(one_of("kind", MeetingKind), name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +56,10 @@ class Meeting(Base):
     status: Mapped[str] = mapped_column(String(20), default=MeetingStatus.DRAFT.value)
     #: Whether invited delegates see the agenda's titles before the papers are issued.
     agenda_published: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: ``consultation``: the hidden container of a written consultation (its drafts are
+    #: its documents, the body's members its invitations); not listed among sessions.
+    kind: Mapped[str] = mapped_column(String(20), default=MeetingKind.SESSION.value,
+                                      server_default=MeetingKind.SESSION.value)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -33,7 +33,7 @@ from ..models_common import utcnow
 from ..timezones import office_time, office_zone
 from ..tracking.portal import delegate_home, meeting_portal
 from .forms import AgendaItemForm, EmptyForm, GuestForm, MeetingForm
-from .models import AgendaItem, Invitation, InvitationRole, Meeting
+from .models import AgendaItem, Invitation, InvitationRole, Meeting, MeetingKind
 from .services import (
     STAFF_ROLES,
     MeetingDetails,
@@ -62,7 +62,8 @@ bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 def list_meetings() -> str:
     user = the_user()
     meetings = db.session.scalars(
-        visible_meetings_query(user).order_by(Meeting.starts_at.desc())
+        visible_meetings_query(user).where(Meeting.kind == MeetingKind.SESSION.value)
+        .order_by(Meeting.starts_at.desc())
     ).all()
     summaries = (delegate_home(db.session, user.id, meetings, utcnow())
                  if user.has_role(Role.DELEGATE) else [])

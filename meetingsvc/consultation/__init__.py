@@ -1,0 +1,1 @@
+"""Written consultation of a body's members between sessions (xin ý kiến bằng văn bản)."""
