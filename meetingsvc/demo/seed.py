@@ -63,11 +63,14 @@ def seed_demo(
     for demo in meetings:
         _seed_meeting(session, store, font_dir, demo, bodies, users)
         progress(f"{demo.title}: {len(demo.items)} agenda items with their papers")
+    _seed_attendance(session, users)
     return f"demo loaded: {len(users)} accounts, {len(meetings)} meetings"
 
 
 def _seed_bodies(session: Session) -> dict[str, Body]:
-    bodies = {code: Body(code=code, name_vi=b.name_vi, name_en=b.name_en)
+    # The Executive Committee's rules let an absent member send someone in their place.
+    bodies = {code: Body(code=code, name_vi=b.name_vi, name_en=b.name_en,
+                         allows_stand_in=code == "bch")
               for code, b in BODIES.items()}
     session.add_all(bodies.values())
     session.flush()
@@ -116,4 +119,42 @@ def _seed_meeting(session: Session, store: BlobStore, font_dir: Path, demo: Demo
             open_to_guests=paper.guests_allowed,
         ), Upload(io.BytesIO(pdf), f"{paper.symbol.replace('/', '_')}.pdf", len(pdf)),
             SEED_ACTOR)
+    session.flush()
+
+#: Answers already given to the invitations: (body, which of its members who are not demo
+#: logins, in account order; the reason, ``None`` for attending; the stand-in's name and
+#: position). The demo logins (``DEMO_PASSWORDS``) are left to answer for themselves.
+_ANSWERS: tuple[tuple[str, int, str | None, tuple[str, str] | None], ...] = (
+    ("btv", 0, None, None),
+    ("btv", 1, None, None),
+    ("btv", 3, None, None),
+    ("btv", 4, "Đi công tác tại Trung ương theo giấy triệu tập.", None),
+    ("bch", 0, None, None),
+    ("bch", 2, None, None),
+    ("bch", 6, "Dự lớp bồi dưỡng tại Học viện Chính trị quốc gia Hồ Chí Minh.",
+     ("Nguyễn Thị Hạnh", "Phó Trưởng Ban Tổ chức Tỉnh ủy")),
+)
+
+
+def _seed_attendance(session: Session, users: dict[str, User]) -> None:
+    """A few invited members have answered already: most attend, one is absent with a reason."""
+    from ..attendance.models import AttendanceChoice
+    from ..attendance.services import AnswerDetails, give_answer
+    from ..meetings.models import Meeting
+    from ..models_common import utcnow
+
+    logins = {users[username].id for username, _password in DEMO_PASSWORDS.values()}
+    for code, index, reason, stand_in in _ANSWERS:
+        meeting = session.scalar(select(Meeting).join(Body).where(Body.code == code))
+        if meeting is None:
+            continue
+        invited = sorted((i for i in meeting.invitations
+                          if not i.is_guest and i.user_id not in logins),
+                         key=lambda i: i.user_id)
+        details = AnswerDetails(AttendanceChoice.ATTENDING)
+        if reason:
+            name, position = stand_in or ("", "")
+            details = AnswerDetails(AttendanceChoice.ABSENT, reason=reason,
+                                    stand_in_name=name, stand_in_position=position)
+        give_answer(session, invited[index], details, SEED_ACTOR, utcnow())
     session.flush()

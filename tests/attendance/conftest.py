@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+import meetingsvc.models  # noqa: F401 - every table, for the PostgreSQL schema made up front
 from meetingsvc.accounts.models import Body, Role, User
 from meetingsvc.meetings.models import Meeting
 
