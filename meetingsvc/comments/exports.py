@@ -53,6 +53,10 @@ def summary_xlsx(summary: CommentSummary, zone: ZoneInfo) -> bytes:
                 line.revisions - 1]
 
     by_item = book.create_sheet("Theo nội dung")
+    by_delegate = book.create_sheet("Theo đại biểu")
+    for sheet in (by_item, by_delegate):
+        for column, width in zip("ABCDEFGH", (5, 40, 24, 28, 16, 80, 17, 10), strict=True):
+            sheet.column_dimensions[column].width = width
     by_item.append(xlsx_text_row(by_item, [TITLE]))
     by_item.append(xlsx_text_row(by_item, [_subtitle(summary, zone)]))
     by_item.append(xlsx_text_row(by_item, HEADER))
@@ -61,7 +65,6 @@ def summary_xlsx(summary: CommentSummary, zone: ZoneInfo) -> bytes:
         for line in item.lines:
             number += 1
             by_item.append(xlsx_text_row(by_item, line_row(number, line)))
-    by_delegate = book.create_sheet("Theo đại biểu")
     by_delegate.append(xlsx_text_row(by_delegate, HEADER))
     number = 0
     for delegate in summary.by_delegate:
@@ -100,10 +103,11 @@ def summary_docx(summary: CommentSummary, zone: ZoneInfo, office_name: str) -> b
         for number, line in enumerate(item.lines, start=1):
             who = doc.add_paragraph()
             who.add_run(f"{number}. {line.author_name}").bold = True
-            extra = ", ".join(p for p in (line.author_title, line.location) if p)
-            if extra:
-                who.add_run(f" ({extra})")
-            who.add_run(f" — {_when(line.written_at, zone)}").italic = True
+            if line.author_title:
+                who.add_run(f" ({line.author_title})")
+            if line.location:
+                who.add_run(f" · {line.location}").bold = True
+            who.add_run(f" · {_when(line.written_at, zone)}").italic = True
             body = doc.add_paragraph(line.text)
             body.paragraph_format.left_indent = Cm(0.8)
     if summary.silent:
@@ -164,9 +168,10 @@ def summary_pdf(summary: CommentSummary, zone: ZoneInfo, office_name: str,
         for number, line in enumerate(item.lines, start=1):
             pdf.ln(1.5)
             pdf.set_font(_FONT, "B", 9.5)
-            extra = ", ".join(p for p in (line.author_title, line.location) if p)
-            who = f"{number}. {line.author_name}" + (f" ({extra})" if extra else "")
-            pdf.multi_cell(0, 5, f"{who} — {_when(line.written_at, zone)}",
+            who = f"{number}. {line.author_name}" + (
+                f" ({line.author_title})" if line.author_title else "") + (
+                f" · {line.location}" if line.location else "")
+            pdf.multi_cell(0, 5, f"{who} · {_when(line.written_at, zone)}",
                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.set_font(_FONT, "", 9.5)
             pdf.set_x(pdf.l_margin + 6)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
@@ -79,6 +79,9 @@ def index(meeting_id: int) -> str:
     if user.has_role(*STAFF_ROLES):
         meeting = staff_meeting_or_404(meeting_id)
         calls = {c.agenda_item_id: c for c in calls_of(db.session, meeting)}
+        # The office's habit: comments are in by 17:00 two days before the session.
+        default_deadline = (office_time(meeting.starts_at) - timedelta(days=2)).replace(
+            hour=17, minute=0, second=0, microsecond=0, tzinfo=None)
         forms = {}
         for item in meeting.agenda_items:
             form = CallForm(prefix=f"item{item.id}")
@@ -86,6 +89,8 @@ def index(meeting_id: int) -> str:
             if call is not None:
                 form.deadline.data = office_time(call.deadline).replace(tzinfo=None)
                 form.request.data = call.request
+            else:
+                form.deadline.data = default_deadline
             forms[item.id] = form
         return render_template("comments/manage.html", meeting=meeting, calls=calls,
                                forms=forms, summary=comment_summary(db.session, meeting),

@@ -20,6 +20,7 @@ from ..documents.services import DocumentDetails, Upload, create_document
 from ..meetings.models import Invitation, InvitationRole
 from ..meetings.services import MeetingDetails, add_agenda_item, create_meeting
 from ..timezones import zone_named
+from .comments import seed_comments
 from .meetings import AUDIENCE_STANDING_COMMITTEE, DemoMeeting, demo_meetings
 from .pdfs import render_document_pdf
 from .people import BODIES, GUESTS, MEMBERS
@@ -63,6 +64,8 @@ def seed_demo(
     for demo in meetings:
         _seed_meeting(session, store, font_dir, demo, bodies, users)
         progress(f"{demo.title}: {len(demo.items)} agenda items with their papers")
+    seed_comments(session, SEED_ACTOR)
+    progress("a draft of the Executive Committee open for comments")
     _seed_attendance(session, users)
     return f"demo loaded: {len(users)} accounts, {len(meetings)} meetings"
 

@@ -247,7 +247,7 @@ def test_the_summary_page_and_its_files_hold_every_comment(client, sign_in, draf
     assert docx.status_code == 200
     words = "\n".join(p.text for p in DocxDocument(io.BytesIO(docx.data)).paragraphs)
     for expected in ("TỔNG HỢP Ý KIẾN", "Nghị quyết: rõ mục tiêu", "=HYPERLINK(\"x\")",
-                     "Kế hoạch: thêm mục 4", "Trần Thị Hoa (Điều 3)"):
+                     "Kế hoạch: thêm mục 4", "Trần Thị Hoa · Điều 3"):
         assert expected in words
 
     pdf = client.get(url(meeting, "/summary.pdf"))
