@@ -103,6 +103,12 @@ def give_answer(session: Session, invitation: Invitation, details: AnswerDetails
             position = position or (stand_in.title or "")
         if position and not name:
             raise AttendanceError(N_("Please give the stand-in's name."))
+    current = current_answer(session, meeting.id, invitation.user_id)
+    same = (details.choice.value, reason or None, name[:200] or None, position[:200] or None,
+            stand_in_user_id)
+    if current is not None and same == (current.choice, current.reason, current.stand_in_name,
+                                        current.stand_in_position, current.stand_in_user_id):
+        return current  # the same answer sent again (a double click): nothing new to keep
     answer = AttendanceAnswer(
         meeting_id=meeting.id, user_id=invitation.user_id, choice=details.choice.value,
         reason=reason or None, stand_in_name=name[:200] or None,

@@ -124,3 +124,32 @@ def test_an_answer_without_its_csrf_token_is_refused(app, client, sign_in, sessi
                            data={"choice": "attending"})
     assert response.status_code in (400, 422)
     assert session.scalars(select(AttendanceAnswer)).all() == []
+
+
+def test_the_same_answer_sent_twice_is_kept_once(client, sign_in, session, committee):
+    member, meeting = committee.members[0], committee.meeting
+    sign_in(member)
+    url = f"/meetings/{meeting.id}/attendance/mine"
+    absent = {"choice": "absent", "reason": "Ốm"}
+    client.post(url, data=absent)
+    client.post(url, data=absent)
+    assert len(_answers(session, meeting, member)) == 1
+    assert len(session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "attendance.answered")).all()) == 1
+
+
+def test_the_admin_lets_a_body_allow_stand_ins(client, sign_in, session, committee,
+                                               make_user):
+    from meetingsvc.accounts.models import Role
+
+    sign_in(make_user(Role.ADMIN))
+    body = committee.body
+    response = client.post(f"/admin/bodies/{body.id}", data={
+        "code": body.code, "name_vi": body.name_vi, "name_en": body.name_en,
+        "allows_stand_in": "y"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert body.allows_stand_in
+    [event] = session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "body.updated")).all()
+    assert "allows_stand_in" in event.details
