@@ -21,6 +21,7 @@ from ..meetings.models import Invitation, InvitationRole
 from ..meetings.services import MeetingDetails, add_agenda_item, create_meeting
 from ..timezones import zone_named
 from .comments import seed_comments
+from .consultation import seed_consultation
 from .meetings import AUDIENCE_STANDING_COMMITTEE, DemoMeeting, demo_meetings
 from .pdfs import render_document_pdf
 from .people import BODIES, GUESTS, MEMBERS
@@ -67,6 +68,10 @@ def seed_demo(
     seed_comments(session, SEED_ACTOR)
     progress("a draft of the Executive Committee open for comments")
     _seed_attendance(session, users)
+    seed_consultation(session, store, font_dir, bodies, users, today or date.today(),
+                      zone_named(config["OFFICE_TIMEZONE"]), config["ISSUANCE_POLICY"],
+                      SEED_ACTOR)
+    progress("an open written consultation of the Standing Committee")
     return f"demo loaded: {len(users)} accounts, {len(meetings)} meetings"
 
 
