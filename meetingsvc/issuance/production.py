@@ -173,7 +173,7 @@ def _packet(state: _WorkerState, packet: PacketSpec, items: tuple[ItemCopySpec, 
         delegate_name=packet.delegate_name, delegate_title=packet.delegate_title,
         copy_number=packet.copy_number, copy_total=packet.copy_total,
         items=tuple(packet_items), copy_id=packet.reference, issued_on=packet.issued_on,
-        office_name=packet.office_name.upper())
+        office_name=packet.office_name.upper(), session_name=packet.session_name)
     cover = render_cover_and_agenda(info, font_dir=state.font_dir)
     merged = assemble_packet(cover, [
         (packet_item, [pdf for spec, pdf in parts if spec.agenda_position == position])

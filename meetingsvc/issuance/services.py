@@ -22,7 +22,7 @@ from ..audit.services import Actor, record
 from ..documents.entitlement import entitled_documents
 from ..documents.models import Blob, DocumentVersion
 from ..documents.vocabulary import Confidentiality
-from ..meetings.models import Meeting
+from ..meetings.models import Meeting, MeetingKind
 from ..meetings.services import agenda_seen, invitation_of
 from ..models_common import utcnow
 from ..timezones import office_time
@@ -121,7 +121,7 @@ def build_unit_spec(session: Session, unit: IssuanceUnit, links: LinkSettings) -
             issued_on=office_time(unit.job.created_at, links.office_zone).date(),
             listed_only=(*_recalled_listing(session, meeting.id, user.id, newer),
                          *_listed_elsewhere(session, unit, newer)),
-            agenda=_agenda_seen(session, unit))
+            agenda=_agenda_seen(session, unit), session_name=session_name(meeting))
     return UnitSpec(unit_id=unit.id, claim=unit.claimed_by or "", items=tuple(items),
                     packet=packet)
 
@@ -131,8 +131,16 @@ def local_time(moment: datetime, zone: ZoneInfo) -> datetime:
     return office_time(moment, zone).replace(tzinfo=None)
 
 
+def session_name(meeting: Meeting) -> str:
+    """What the papers call the meeting: "Hội nghị lần thứ N", or, for the drafts of a
+    written consultation (whose container meeting is no session), what it is."""
+    if meeting.kind == MeetingKind.CONSULTATION.value:
+        return "Xin ý kiến bằng văn bản"
+    return f"Hội nghị lần thứ {meeting.session_number}"
+
+
 def copy_meeting_line(meeting: Meeting, zone: ZoneInfo) -> str:
-    return meeting_line(meeting.body.name_vi, f"Hội nghị lần thứ {meeting.session_number}",
+    return meeting_line(meeting.body.name_vi, session_name(meeting),
                         local_time(meeting.starts_at, zone).date())
 
 

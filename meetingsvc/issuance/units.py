@@ -78,6 +78,8 @@ class PacketSpec:
     office_name: str
     #: The packet's trace code ("Mã bản"), printed in the front pages' footer.
     reference: str = ""
+    #: Printed instead of "Hội nghị lần thứ N" when set (a written consultation's drafts).
+    session_name: str = ""
     #: The day the papers were issued (the job's, office time): the cover's date line.
     issued_on: date | None = None
     #: Documents listed on the agenda but not merged, each with a note: read in the

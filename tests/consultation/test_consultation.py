@@ -268,3 +268,36 @@ def test_answer_forms_need_the_csrf_token(app, session, opened):
 
 def test_the_consultation_was_opened_at_t0(session, opened):
     assert opened.consultation.opened_at == T0
+
+
+def test_the_drafts_are_stamped_as_a_written_consultation_not_a_session(app, session, opened,
+                                                                        tmp_path):
+    store = BlobStore(Path(app.config["BLOB_DIR"]))
+    copies = {c.kind: c for c in session.scalars(select(IssuedCopy).where(
+        IssuedCopy.meeting_id == opened.consultation.meeting_id,
+        IssuedCopy.user_id == opened.standing[0].id))}
+    draft = text_of(_save(tmp_path, "d.pdf", store.path_for(
+        copies[CopyKind.ITEM.value].blob_sha256).read_bytes()), page=1)
+    packet = text_of(_save(tmp_path, "p.pdf", store.path_for(
+        copies[CopyKind.PACKET.value].blob_sha256).read_bytes()), page=1)
+    for text in (draft, packet):
+        assert "Xin ý kiến bằng văn bản" in " ".join(text.split()) or \
+            "XIN Ý KIẾN BẰNG VĂN BẢN" in text
+        assert "hội nghị lần thứ" not in text.lower()
+
+
+def test_the_evidence_zip_of_a_consultation_holds_its_answers(app, session, opened):
+    import io
+    import zipfile
+
+    _as(app, opened.standing[0]).post(_answer_url(opened), data={"choice": "agree"})
+    auditor = _as(app, opened.auditor)
+    with auditor.post(f"/audit/meetings/{opened.consultation.meeting_id}/evidence") as response:
+        assert response.status_code == 200
+        data = response.data
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = archive.namelist()
+    log = next(n for n in names if "audit" in n and n.endswith(".jsonl"))
+    text = archive.read(log).decode()
+    assert "consultation.answered" in text and "consultation.opened" in text
+    assert sum(1 for n in names if n.endswith(".pdf")) >= 3  # the signed drafts

@@ -148,11 +148,13 @@ class PacketInfo:
     issued_on: date | None = None
     """Date of the date line; without it there is no date line."""
     meeting_kind: str = "Hội nghị"
+    session_name: str = ""
+    """Printed instead of "Hội nghị lần thứ N" when set, e.g. "Xin ý kiến bằng văn bản"."""
 
     @property
     def meeting_name(self) -> str:
         """ "Hội nghị lần thứ 12"."""
-        return f"{self.meeting_kind} lần thứ {self.session_number}"
+        return self.session_name or f"{self.meeting_kind} lần thứ {self.session_number}"
 
     @property
     def starts_at_text(self) -> str:
