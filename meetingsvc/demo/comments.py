@@ -31,7 +31,8 @@ COMMENTS = (
 def seed_comments(session: Session, actor: Actor) -> None:
     """Open the draft resolution of the Executive Committee's session for comments until
     17:00 two days before it, with comments written a few days after opening."""
-    meeting = session.scalar(select(Meeting).join(Body).where(Body.code == "bch"))
+    meeting = session.scalar(select(Meeting).join(Body).where(Body.code == "bch")
+                             .order_by(Meeting.id))
     if meeting is None:
         return
     item = next((i for i in meeting.agenda_items if DRAFT_TITLE in i.title), None)
