@@ -11,6 +11,8 @@ from meetingsvc.accounts.models import Role
 from meetingsvc.comments.services import open_for_comments
 from meetingsvc.meetings.services import add_agenda_item
 from meetingsvc.models_common import utcnow
+from tests.conftest import unavailable
+from tests.e2e.test_accessibility import AXE, _axe
 from tests.e2e.test_portal import DESKTOP, PHONE, sign_in
 from tests.issuance.conftest import ACTOR
 
@@ -65,3 +67,28 @@ def test_a_delegate_comments_on_a_phone_and_the_secretariat_reads_it(
     with desk.expect_download() as download:
         desk.get_by_role("link", name="Tệp Word (DOCX)").click()
     assert download.value.suggested_filename.endswith(".docx")
+
+
+def test_axe_finds_nothing_serious_on_the_comment_pages(live_server, make_user, prepared,
+                                                        open_draft, browser):
+    if not AXE.exists():
+        unavailable(f"axe-core is not installed at {AXE} (make test runs npm ci)")
+    meeting = prepared.meeting.id
+    pages = {
+        prepared.members[0].username: [f"/meetings/{meeting}/comments/",
+                                       f"/meetings/{meeting}/comments/items/{open_draft.id}"],
+        make_user(Role.SECRETARIAT).username: [
+            f"/meetings/{meeting}/comments/", f"/meetings/{meeting}/comments/summary",
+            f"/meetings/{meeting}/records/new"],
+    }
+    findings = {}
+    for username, paths in pages.items():
+        context = browser.new_context(viewport=PHONE, locale="vi-VN", bypass_csp=True)
+        page = context.new_page()
+        sign_in(page, live_server, username)
+        for path in paths:
+            page.goto(f"{live_server}{path}")
+            if found := _axe(page):
+                findings[f"{username} {path}"] = found
+        context.close()
+    assert findings == {}
