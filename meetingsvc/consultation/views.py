@@ -179,6 +179,17 @@ def new_consultation() -> Response | str | tuple[str, int]:
     return render_template("consultation/new.html", form=form), status
 
 
+@bp.get("/meeting/<int:meeting_id>")
+@roles_required(*READERS)
+def by_meeting(meeting_id: int) -> Response:
+    """The consultation of a container meeting (the drafts' viewer links back to it)."""
+    found = db.session.scalar(visible_consultations_query(the_user())
+                              .where(Consultation.meeting_id == meeting_id))
+    if found is None:
+        abort(404)
+    return _back(found)
+
+
 @bp.get("/<int:consultation_id>")
 @roles_required(*READERS)
 def show_consultation(consultation_id: int) -> str:

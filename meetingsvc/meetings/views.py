@@ -104,9 +104,12 @@ def edit_meeting(meeting_id: int) -> Response | str:
 
 @bp.get("/<int:meeting_id>")
 @login_required
-def show_meeting(meeting_id: int) -> str:
+def show_meeting(meeting_id: int) -> Response | str:
     meeting = visible_meeting_or_404(meeting_id)
     user = the_user()
+    if meeting.kind == MeetingKind.CONSULTATION.value and not user.has_role(*STAFF_ROLES):
+        # A written consultation's container: its readers' page is the consultation's.
+        return redirect(url_for("consultation.by_meeting", meeting_id=meeting.id))
     if not user.has_role(*STAFF_ROLES):
         invitation = invitation_of(db.session, meeting, user)
         if invitation is None:  # an auditor reads the whole meeting

@@ -301,3 +301,13 @@ def test_the_evidence_zip_of_a_consultation_holds_its_answers(app, session, open
     text = archive.read(log).decode()
     assert "consultation.answered" in text and "consultation.opened" in text
     assert sum(1 for n in names if n.endswith(".pdf")) >= 3  # the signed drafts
+
+
+def test_a_member_reaching_the_container_meeting_lands_on_the_consultation(app, session, opened):
+    meeting_url = f"/meetings/{opened.consultation.meeting_id}"
+    response = _as(app, opened.standing[0]).get(meeting_url, follow_redirects=True)
+    assert response.request.path == _url(opened)
+    assert opened.consultation.subject in response.get_data(as_text=True)
+    assert _as(app, opened.outsider).get(meeting_url).status_code == 404
+    assert _as(app, opened.outsider).get(
+        f"/consultations/meeting/{opened.consultation.meeting_id}").status_code == 404
