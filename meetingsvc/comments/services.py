@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import User
 from ..audit.services import Actor, record
+from ..documents.entitlement import audience_rule, is_entitled, recipient_for
 from ..errors import N_, DomainError
 from ..meetings.models import AgendaItem, Meeting
 from ..meetings.services import invitation_of, invitations_in_protocol_order
@@ -79,8 +80,22 @@ def is_open(call: CommentCall, now: datetime) -> bool:
 
 
 def may_comment(session: Session, call: CommentCall, user: User) -> bool:
-    """Invited delegates comment; the secretariat reads."""
-    return invitation_of(session, call.meeting, user) is not None
+    """Invited delegates comment on an item whose papers they receive (or one without
+    papers); the secretariat reads. An item whose papers go to others only (a Standing
+    Committee personnel file in an Executive Committee session) stays unknown to them."""
+    invitation = invitation_of(session, call.meeting, user)
+    if invitation is None:
+        return False
+    documents = call.agenda_item.documents
+    if not documents:
+        return True
+    recipient = recipient_for(session, invitation)
+    return any(is_entitled(recipient, audience_rule(d)) for d in documents)
+
+
+def calls_for(session: Session, meeting: Meeting, user: User) -> list[CommentCall]:
+    """The items open for comments that this delegate may comment on, in agenda order."""
+    return [call for call in calls_of(session, meeting) if may_comment(session, call, user)]
 
 
 def _clean(data: CommentInput) -> tuple[str, str | None]:

@@ -32,9 +32,11 @@ from .services import (
     CommentError,
     CommentInput,
     call_of,
+    calls_for,
     calls_of,
     comment_summary,
     is_open,
+    may_comment,
     open_for_comments,
     own_comment,
     own_comments,
@@ -54,7 +56,7 @@ def now() -> datetime:
 def _comment_calls_open(meeting: Meeting) -> list[CommentCall]:
     """The meeting's items still open for comments, for the delegate's meeting page."""
     moment = now()
-    return [call for call in calls_of(db.session, meeting) if is_open(call, moment)]
+    return [call for call in calls_for(db.session, meeting, the_user()) if is_open(call, moment)]
 
 
 def _delegate_meeting_or_404(meeting_id: int) -> Meeting:
@@ -96,7 +98,7 @@ def index(meeting_id: int) -> str:
                                forms=forms, summary=comment_summary(db.session, meeting),
                                now=now())
     meeting = _delegate_meeting_or_404(meeting_id)
-    calls = calls_of(db.session, meeting)
+    calls = calls_for(db.session, meeting, user)
     mine = {c.id: len(own_comments(db.session, c, user)) for c in calls}
     return render_template("comments/index.html", meeting=meeting, calls=calls, mine=mine,
                            now=now())
@@ -132,6 +134,8 @@ def comment_on_item(meeting_id: int, item_id: int) -> Response | str | tuple[str
     meeting = _delegate_meeting_or_404(meeting_id)
     call = _call_or_404(meeting, item_id)
     user = the_user()
+    if not may_comment(db.session, call, user):
+        abort(404)
     form = CommentForm()
     status = 200
     if form.validate_on_submit():

@@ -262,3 +262,37 @@ def test_the_summary_page_and_its_files_hold_every_comment(client, sign_in, draf
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
                           check=True).stdout
     assert "595.28 x 841.89" in info  # A4
+
+
+def test_an_item_whose_papers_go_to_others_only_stays_unknown(app, client, sign_in, drafts,
+                                                              session, make_body):
+    """A Standing Committee personnel file in the session: only its recipients comment."""
+    from pathlib import Path
+
+    from meetingsvc.documents.blobs import BlobStore
+    from meetingsvc.documents.models import Audience
+    from meetingsvc.documents.services import DocumentDetails, Upload, create_document
+    from tests.conftest import pdf_bytes
+
+    binh, hoa = drafts["members"][:2]
+    standing = make_body("tv", "Thường trực Tỉnh ủy", [binh])
+    item = add_agenda_item(session, drafts["meeting"], "Công tác cán bộ", None, ACTOR)
+    create_document(session, BlobStore(Path(app.config["BLOB_DIR"])), item, DocumentDetails(
+        symbol="05-TTr/TU", kind="Tờ trình", title="Tờ trình nhân sự",
+        audience=Audience.BODY_MEMBERS, audience_body_id=standing.id),
+        Upload(io.BytesIO(pdf_bytes()), "ttr.pdf", 10**6), ACTOR)
+    call = open_for_comments(session, item, NOON, None, BEFORE, ACTOR)
+    session.commit()
+    with pytest.raises(CommentError):
+        write_comment(session, call, hoa, CommentInput("x"), BEFORE, ACTOR)
+    session.rollback()
+    meeting = drafts["meeting"]
+    sign_in(hoa)
+    with freeze_time(BEFORE):
+        assert "Công tác cán bộ" not in client.get(url(meeting, "/")).get_data(as_text=True)
+        assert "Công tác cán bộ" not in client.get(
+            f"/meetings/{meeting.id}").get_data(as_text=True)
+        assert client.get(url(meeting, f"/items/{item.id}")).status_code == 404
+        assert client.post(url(meeting, f"/items/{item.id}"),
+                           data={"text": "x"}).status_code == 404
+    assert write_comment(session, call, binh, CommentInput("Đồng ý"), BEFORE, ACTOR)
