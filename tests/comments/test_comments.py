@@ -11,7 +11,7 @@ import pytest
 from docx import Document as DocxDocument
 from freezegun import freeze_time
 from openpyxl import load_workbook
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from meetingsvc.accounts.models import Role
 from meetingsvc.audit.models import AuditEvent
@@ -296,3 +296,18 @@ def test_an_item_whose_papers_go_to_others_only_stays_unknown(app, client, sign_
         assert client.post(url(meeting, f"/items/{item.id}"),
                            data={"text": "x"}).status_code == 404
     assert write_comment(session, call, binh, CommentInput("Đồng ý"), BEFORE, ACTOR)
+
+
+def test_a_revision_that_changes_nothing_is_refused_and_adds_no_wording(client, sign_in,
+                                                                        drafts, session):
+    binh = drafts["members"][0]
+    comment = write_comment(session, drafts["call_first"], binh,
+                            CommentInput("Đồng ý với dự thảo", "Điều 1"), BEFORE, ACTOR)
+    session.commit()
+    sign_in(binh)
+    with freeze_time(BEFORE):
+        again = client.post(url(drafts["meeting"], f"/{comment.id}/revise"),
+                            data={"location": "Điều 1", "text": "Đồng ý với dự thảo  "})
+    assert again.status_code == 422
+    assert "Ý kiến không có gì thay đổi." in again.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(CommentRevision)) == 1
