@@ -25,8 +25,9 @@ class QuestionFields(FlaskForm):
 
 class ConsultationForm(QuestionFields):
     body_id = SelectField(_l("Body consulted"), coerce=int, validators=[DataRequired()])
-    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
-    deadline = DateTimeLocalField(_l("Deadline"), format="%Y-%m-%dT%H:%M",
+    subject = StringField(_l("Subject of the consultation"),
+                          validators=[DataRequired(), Length(max=500)])
+    deadline = DateTimeLocalField(_l("Deadline for answers"), format="%Y-%m-%dT%H:%M",
                                   validators=[DataRequired()])
 
 

@@ -7,14 +7,25 @@ from sqlalchemy import select
 
 from meetingsvc.audit.models import AuditEvent
 from meetingsvc.consultation.models import ConsultationReminder
-from tests.tracking.test_reminders import free_port, inbox  # noqa: F401 - reused fixture
+from tests.tracking.test_reminders import Inbox, free_port
 
-from .test_consultation import _as, _answer_url, _url
+from .test_consultation import _answer_url, _as, _url
 
 
 @pytest.fixture
 def smtp_port() -> int:
     return free_port()
+
+
+@pytest.fixture
+def inbox(smtp_port):
+    from aiosmtpd.controller import Controller
+
+    received = Inbox()
+    controller = Controller(received, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    yield received
+    controller.stop()
 
 
 @pytest.fixture
