@@ -15,7 +15,8 @@ def test_seed_demo_loads_the_province_once(runner, session, client):
     result = runner.invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code == 0, result.output
     assert "thuky" in result.output and "demo-thuky-2026" in result.output
-    meetings = {m.body.code: m for m in session.scalars(select(Meeting))}
+    meetings = {m.body.code: m for m in session.scalars(
+        select(Meeting).where(Meeting.kind == "session"))}
     assert len(meetings["btv"].invitations) == 15 + 1  # members and one guest
     assert len(meetings["bch"].invitations) == 55 + 3
     assert [len(meetings[c].agenda_items) for c in ("btv", "bch")] == [8, 12]
@@ -24,7 +25,8 @@ def test_seed_demo_loads_the_province_once(runner, session, client):
     assert len(restricted) == 1 and restricted[0].meeting.body.code == "bch"
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "not loaded" in again.output
-    assert session.scalar(select(func.count()).select_from(Meeting)) == 2
+    # Two sessions, and the container of the open written consultation.
+    assert session.scalar(select(func.count()).select_from(Meeting)) == 3
     # The demo secretariat signs in and sees both meetings.
     client.post("/sign-in", data={"username": "thuky", "password": "demo-thuky-2026"})
     page = client.get("/meetings/").get_data(as_text=True)

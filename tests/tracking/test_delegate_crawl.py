@@ -119,7 +119,8 @@ def run_units_of(app, user_id: int) -> None:
 def demo(app, session):
     seed_demo(session, app.config)
     session.commit()
-    for meeting in session.scalars(select(Meeting)):
+    # The demo's written consultation issued its drafts when it opened; the sessions now.
+    for meeting in session.scalars(select(Meeting).where(Meeting.kind == "session")):
         start_issuance(session, meeting, ACTOR, POLICY)
     session.commit()
     crawler = session.scalar(select(User).where(User.username == CRAWLER))
