@@ -311,3 +311,14 @@ def test_a_member_reaching_the_container_meeting_lands_on_the_consultation(app, 
     assert _as(app, opened.outsider).get(meeting_url).status_code == 404
     assert _as(app, opened.outsider).get(
         f"/consultations/meeting/{opened.consultation.meeting_id}").status_code == 404
+
+
+def test_an_auditor_reads_every_answer_but_cannot_answer(app, session, opened):
+    _as(app, opened.standing[0]).post(_answer_url(opened),
+                                      data={"choice": "other", "comment": "Ý kiến riêng XYZ"})
+    auditor = _as(app, opened.auditor)
+    page = auditor.get(_url(opened)).get_data(as_text=True)
+    assert "Ý kiến riêng XYZ" in page and "Gửi ý kiến" not in page
+    assert auditor.post(_answer_url(opened), data={"choice": "agree"}).status_code == 404
+    assert auditor.post(_url(opened, "/close"), data={"confirm": "1"}).status_code == 404
+    assert [a.user_id for a in _answers(session)] == [opened.standing[0].id]
