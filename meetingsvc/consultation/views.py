@@ -141,6 +141,19 @@ def _pdf(data: bytes, name: str) -> Response:
     return response
 
 
+@bp.app_template_global("consultations_awaiting")
+def consultations_awaiting() -> list[Consultation]:
+    """The open consultations the signed-in member has not answered every question of,
+    for the delegate's home page."""
+    user = the_user()
+    moment = now()
+    found = db.session.scalars(visible_consultations_query(user).where(
+        Consultation.status == ConsultationStatus.OPEN.value, Consultation.deadline > moment)
+        .order_by(Consultation.deadline))
+    return [c for c in found if is_member(db.session, c, user)
+            and any(u.id == user.id for u in waiting_members(db.session, c))]
+
+
 @bp.get("/")
 @roles_required(*READERS)
 def list_consultations() -> str:

@@ -322,3 +322,13 @@ def test_an_auditor_reads_every_answer_but_cannot_answer(app, session, opened):
     assert auditor.post(_answer_url(opened), data={"choice": "agree"}).status_code == 404
     assert auditor.post(_url(opened, "/close"), data={"confirm": "1"}).status_code == 404
     assert [a.user_id for a in _answers(session)] == [opened.standing[0].id]
+
+
+def test_the_delegate_home_lists_consultations_awaiting_an_answer(app, session, opened):
+    heading = "Phiếu xin ý kiến đang chờ đồng chí trả lời"
+    member = _as(app, opened.standing[0])
+    home = member.get("/meetings/").get_data(as_text=True)
+    assert heading in home and opened.consultation.subject in home
+    member.post(_answer_url(opened), data={"choice": "agree"})
+    assert heading not in member.get("/meetings/").get_data(as_text=True)
+    assert heading not in _as(app, opened.outsider).get("/meetings/").get_data(as_text=True)
