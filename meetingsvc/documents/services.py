@@ -277,3 +277,37 @@ def _display_filename(filename: str) -> str:
     name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
     return (name or "document.pdf")[:300]
 
+
+
+def references_outside(session: Session, document: Document) -> int:
+    """Rows elsewhere that keep ``document`` or one of its versions as evidence: copies
+    issued from it, jobs that issued or recalled it, consultation questions. Read off the
+    schema's foreign keys, so a table added later counts without being named here; the
+    document's own versions and named recipients (deleted with it) and soft links such as
+    a reminder's (set to null) do not count."""
+    ids = {"document": [document.id], "document_version": [v.id for v in document.versions]}
+    total = 0
+    for table in Document.metadata.sorted_tables:
+        for key in table.foreign_keys:
+            target = key.column.table.name
+            if target not in ids or key.ondelete in ("CASCADE", "SET NULL") or not ids[target]:
+                continue
+            total += session.scalar(
+                select(func.count()).select_from(table).where(key.parent.in_(ids[target]))
+            ) or 0
+    return total
+
+
+def delete_unissued_document(session: Session, document: Document, actor: Actor) -> None:
+    """Delete a document nothing was ever issued from (an upload made by mistake). Its
+    files stay in the store, where other versions may share them; the audit row names
+    their hashes. An issued document is never deleted: it is recalled instead."""
+    if references_outside(session, document):
+        raise DocumentError(N_("%(symbol)s has been issued: it cannot be deleted, only "
+                               "recalled."), symbol=document.symbol)
+    record(session, "document.deleted", actor, object_type="document", object_id=document.id,
+           meeting_id=document.meeting_id,
+           details={"symbol": document.symbol, "title": document.title,
+                    "versions": [v.blob_sha256 for v in document.versions]})
+    session.delete(document)
+    session.flush()

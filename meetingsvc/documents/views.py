@@ -9,6 +9,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     send_file,
     url_for,
 )
@@ -32,6 +33,7 @@ from ..audit.services import record
 from ..errors import DomainError
 from ..extensions import db
 from ..forms_common import choices
+from ..meetings.forms import EmptyForm
 from ..meetings.services import STAFF_ROLES, invitation_of
 from ..tracking.dashboard import document_holders
 from ..tracking.portal import meeting_portal
@@ -47,7 +49,9 @@ from .services import (
     add_version,
     create_document,
     create_record,
+    delete_unissued_document,
     document_in_meeting,
+    references_outside,
 )
 
 bp = Blueprint("documents", __name__, url_prefix="/meetings/<int:meeting_id>")
@@ -168,7 +172,8 @@ def show_document(meeting_id: int, document_id: int) -> str:
     if user.has_role(*STAFF_ROLES):
         return render_template("documents/show.html", meeting=meeting, document=document,
                                form=VersionForm(), staff=True,
-                               holders=document_holders(db.session, document))
+                               holders=document_holders(db.session, document),
+                               deletable=not references_outside(db.session, document))
     invitation = invitation_of(db.session, meeting, user)
     portal = None
     if invitation is not None:
@@ -203,6 +208,62 @@ def upload_version(meeting_id: int, document_id: int) -> Response | tuple[str, i
     flash(_("Version %(number)s of %(symbol)s uploaded.", number=version.number,
             symbol=document.symbol), "success")
     return redirect(url_for(".show_document", meeting_id=meeting.id, document_id=document.id))
+
+
+def _staff_document_or_404(meeting_id: int, document_id: int) -> Document:
+    document = document_in_meeting(db.session, staff_meeting_or_404(meeting_id), document_id)
+    if document is None:
+        abort(404)
+    return document
+
+
+@bp.get("/documents/<int:document_id>/delete")
+@roles_required(*STAFF_ROLES)
+def confirm_delete(meeting_id: int, document_id: int) -> str:
+    """What deleting an upload made by mistake removes; refused once anything was issued."""
+    document = _staff_document_or_404(meeting_id, document_id)
+    back = url_for(".show_document", meeting_id=meeting_id, document_id=document.id)
+    refusal = None
+    if references_outside(db.session, document):
+        refusal = _("%(symbol)s has been issued: it cannot be deleted, only recalled.",
+                    symbol=document.symbol)
+    return render_template(
+        "meetings/confirm.html", meeting=document.meeting,
+        heading=_("Delete %(symbol)s", symbol=document.symbol),
+        subject=f"{document.symbol} — {document.title}",
+        facts=[(_("Versions"), str(len(document.versions))),
+               (_("Agenda item"), document.agenda_item.title if document.agenda_item else "—")],
+        notes=[_("Nothing has been issued from this document. Deleting it removes it from the "
+                 "meeting; the deletion, with the fingerprints of its files, stays in the "
+                 "audit log.")],
+        refusal=refusal, danger=True, fields={"symbol": document.symbol},
+        action=url_for(".delete_document", meeting_id=meeting_id, document_id=document.id),
+        confirm_label=_("Delete the document"), cancel_url=back)
+
+
+@bp.post("/documents/<int:document_id>/delete")
+@roles_required(*STAFF_ROLES)
+def delete_document(meeting_id: int, document_id: int) -> Response:
+    back = url_for("meetings.show_meeting", meeting_id=meeting_id, _anchor="agenda")
+    staff_meeting_or_404(meeting_id)
+    if not EmptyForm().validate():
+        abort(400)
+    confirmed = request.form.get("symbol")
+    if db.session.get(Document, document_id) is None and confirmed:
+        flash(_("This document was already deleted."), "info")
+        return redirect(back)
+    document = _staff_document_or_404(meeting_id, document_id)
+    confirm_url = url_for(".confirm_delete", meeting_id=meeting_id, document_id=document_id)
+    if confirmed != document.symbol:  # not a confirmation of this document: show one
+        return redirect(confirm_url)
+    symbol = document.symbol
+    try:
+        delete_unissued_document(db.session, document, current_actor())
+    except DomainError as error:
+        flash_error(error)
+        return redirect(confirm_url)
+    flash(_("%(symbol)s deleted.", symbol=symbol), "success")
+    return redirect(back)
 
 
 @bp.get("/documents/<int:document_id>/versions/<int:number>/source.pdf")
