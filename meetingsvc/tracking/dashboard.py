@@ -304,9 +304,11 @@ def _chart(cells: Sequence[CopyProgress | None], now: datetime) -> Chart:
             out.append(f"{x:.1f},{y_of(count):.1f}")
         return " ".join(out)
 
+    # Under a minute (just issued), ticks between the ends would repeat the same second.
+    tick_count = CHART_X_TICKS if span >= 60 else 2
     x_ticks = tuple(
-        (CHART_LEFT + CHART_PLOT_WIDTH * n / (CHART_X_TICKS - 1),
-         start + (end - start) * n / (CHART_X_TICKS - 1)) for n in range(CHART_X_TICKS))
+        (CHART_LEFT + CHART_PLOT_WIDTH * n / (tick_count - 1),
+         start + (end - start) * n / (tick_count - 1)) for n in range(tick_count))
     counts = sorted({0, total, *((total * n + 2) // 4 for n in (1, 2, 3))}) if total >= 4 \
         else list(range(total + 1))
     y_ticks = tuple((y_of(count), count) for count in counts)

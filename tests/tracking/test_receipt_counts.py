@@ -176,3 +176,20 @@ def test_every_cell_reads_without_colour_or_hover(client, sign_in, make_user, bu
     for label in ("Bản điện tử đã mở hoặc tải về", "Bản điện tử đã ký nhận",
                   "Bản giấy đã giao", "Bản đã thu hồi"):
         assert label in page
+
+
+@pytest.mark.parametrize(("seconds", "ticks"), [(2, 2), (3600, 5)])
+def test_the_time_axis_never_repeats_a_tick(seconds, ticks):
+    """Just after issuing, the chart spans seconds: its ticks are the two ends, not five
+    labels reading the same second."""
+    from datetime import datetime, timedelta
+
+    from meetingsvc.tracking.dashboard import _chart
+    from meetingsvc.tracking.progress import CopyProgress
+
+    start = datetime(2026, 12, 3, 1, 0, 0)
+    cells = [CopyProgress(n, 1, n, 1, "portal", "delivered", 3, start, None, None, None, 0,
+                          None, None) for n in range(1, 4)]
+    chart = _chart(cells, start + timedelta(seconds=seconds))
+    moments = [moment.strftime(chart.tick_format) for _x, moment in chart.x_ticks]
+    assert len(moments) == ticks and len(set(moments)) == ticks
