@@ -83,7 +83,8 @@ def test_opening_issues_each_member_a_signed_copy_of_the_draft(app, session, ope
     assert f"/meetings/{opened.consultation.meeting_id}/my/copies/{first.id}/view" in page
     # The container is no session: it is not listed among the meetings.
     meetings = _as(app, member).get("/meetings/").get_data(as_text=True)
-    assert opened.consultation.subject not in meetings
+    assert f'href="/meetings/{opened.consultation.meeting_id}"' not in meetings
+    assert "Xin ý kiến: " not in meetings  # the container's title
 
 
 def test_a_member_answers_changes_and_keeps_every_version(app, session, opened):
