@@ -232,7 +232,8 @@ def confirm_delete(meeting_id: int, document_id: int) -> str:
         heading=_("Delete %(symbol)s", symbol=document.symbol),
         subject=f"{document.symbol} — {document.title}",
         facts=[(_("Versions"), str(len(document.versions))),
-               (_("Agenda item"), document.agenda_item.title if document.agenda_item else "—")],
+               (_("Agenda item"), str(document.agenda_item.position)
+                if document.agenda_item else "—")],
         notes=[_("Nothing has been issued from this document. Deleting it removes it from the "
                  "meeting; the deletion, with the fingerprints of its files, stays in the "
                  "audit log.")],

@@ -72,6 +72,12 @@ class Walk:
         if self.size == "phone":
             width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
             assert width[0] <= width[1], f"{self.role} {step}: scrolls sideways on a phone {width}"
+            # Tables are read row by row there: every value says which column it is.
+            bare = page.evaluate("""() => [...document.querySelectorAll(
+                'main table.table tbody td')].filter(td => td.offsetParent !== null
+                && td.textContent.trim() && !td.dataset.label
+                && !td.querySelector('a, button, form')).map(td => td.textContent.trim())""")
+            assert bare == [], f"{self.role} {step}: unlabelled values on a phone: {bare[:5]}"
         english = english_on(page.locator("body").inner_text())
         assert english == [], f"{self.role} {step}: English on a Vietnamese page: {english}"
         assert self.server_errors == [], self.server_errors

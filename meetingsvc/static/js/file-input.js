@@ -1,4 +1,4 @@
-// The verify form's file picker names the chosen file in the page's language.
+// Every file picker names the chosen file in the page's language (the browser's own says "Choose File").
 for (const input of document.querySelectorAll("input.file-input")) {
   const name = document.getElementById(input.id + "-name");
   if (!name) continue;
