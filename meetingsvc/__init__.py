@@ -247,8 +247,8 @@ def configure_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .attendance.views import bp as attendance_bp
     from .audit.views import bp as audit_bp
-    from .consultation.views import bp as consultation_bp
     from .comments.views import bp as comments_bp
+    from .consultation.views import bp as consultation_bp
     from .documents.views import bp as documents_bp
     from .errors_views import register_error_pages
     from .favicon import bp as favicon_bp

@@ -8,8 +8,8 @@ their feature's ``models.py``).
 from .accounts.models import Body, Membership, Role, SignInThrottle, User
 from .attendance import models as _attendance  # noqa: F401 - registers its tables
 from .audit.models import AuditEvent
-from .consultation import models as _consultation  # noqa: F401 - registers its tables
 from .comments.models import CommentCall, CommentRevision, DraftComment
+from .consultation import models as _consultation  # noqa: F401 - registers its tables
 from .documents.models import Blob, Document, DocumentRecipient, DocumentVersion
 from .extensions import Base
 from .issuance.models import IssuanceJob, IssuanceUnit, IssuedCopy

@@ -199,7 +199,8 @@ def move_agenda_item(session: Session, item: AgendaItem, offset: int, actor: Act
 
 def remove_agenda_item(session: Session, item: AgendaItem, actor: Actor) -> None:
     if item.documents:
-        raise MeetingError(N_("Delete the item's documents first: a document nothing was issued from has a Delete button on its page."))
+        raise MeetingError(N_("Delete the item's documents first: a document nothing was "
+                              "issued from has a Delete button on its page."))
     meeting_id = item.meeting_id
     record(session, "agenda.item_removed", actor, object_type="agenda_item", object_id=item.id,
            meeting_id=meeting_id, details={"title": item.title})

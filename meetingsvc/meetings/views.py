@@ -291,7 +291,8 @@ def confirm_remove_item(meeting_id: int, item_id: int) -> str:
                (_("Documents"), format_decimal(count))],
         notes=[_("The items after it move up one place. The removal is recorded in the "
                  "audit log.")],
-        refusal=_("Delete the item's documents first: a document nothing was issued from has a Delete button on its page.") if count else None, danger=True,
+        refusal=_("Delete the item's documents first: a document nothing was issued from "
+                  "has a Delete button on its page.") if count else None, danger=True,
         fields={"title": item.title},
         action=url_for(".remove_item", meeting_id=meeting.id, item_id=item.id),
         confirm_label=_("Remove the item"),
