@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     abort,
@@ -34,6 +36,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms_common import choices
 from ..meetings.forms import EmptyForm
+from ..meetings.models import AgendaItem, Meeting
 from ..meetings.services import STAFF_ROLES, invitation_of
 from ..tracking.dashboard import document_holders
 from ..tracking.portal import meeting_portal
@@ -78,32 +81,24 @@ def refuse_upload(meeting_id: int, file: FileStorage, error: DomainError) -> Non
     flash_error(error)
 
 
-@bp.route("/agenda/<int:item_id>/documents/new", methods=["GET", "POST"])
-@roles_required(*STAFF_ROLES)
-def new_document(meeting_id: int, item_id: int) -> Response | str | tuple[str, int]:
-    meeting = staff_meeting_or_404(meeting_id)
-    item = item_of_or_404(meeting, item_id)
+def _document_form(meeting: Meeting) -> DocumentForm:
     form = DocumentForm()
     form.audience_body_id.choices = choices(
         (b.id, b.name_vi) for b in db.session.scalars(select(Body).order_by(Body.id))
     )
     form.named_user_ids.choices = choices((i.user.id, i.user.full_name)
                                           for i in meeting.invitations)
+    return form
+
+
+def _upload_page(meeting: Meeting, item: AgendaItem | None, form: DocumentForm,
+                 create: Callable[[DocumentDetails, Upload], Document]
+                 ) -> Response | str | tuple[str, int]:
+    """The upload form of a paper (``item``) or a record of the session (no item): a
+    refused file keeps what was typed and says why."""
     if form.validate_on_submit():
-        details = DocumentDetails(
-            symbol=form.symbol.data or "",
-            kind=form.kind.data or "",
-            title=form.title.data or "",
-            confidentiality=Confidentiality(form.confidentiality.data),
-            audience=Audience(form.audience.data),
-            audience_body_id=form.audience_body_id.data,
-            open_to_guests=bool(form.open_to_guests.data),
-            named_user_ids=frozenset(form.named_user_ids.data or ()),
-        )
         try:
-            document = create_document(db.session, blob_store(current_app.config), item, details,
-                                       _upload(form.file.data), current_actor(),
-                                       on_removed=_flash_removed)
+            document = create(_details(form), _upload(form.file.data))
         except DomainError as error:
             refuse_upload(meeting.id, form.file.data, error)
             return render_template("documents/new.html", form=form, meeting=meeting,
@@ -115,37 +110,33 @@ def new_document(meeting_id: int, item_id: int) -> Response | str | tuple[str, i
     return render_template("documents/new.html", form=form, meeting=meeting, item=item), status
 
 
+@bp.route("/agenda/<int:item_id>/documents/new", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def new_document(meeting_id: int, item_id: int) -> Response | str | tuple[str, int]:
+    meeting = staff_meeting_or_404(meeting_id)
+    item = item_of_or_404(meeting, item_id)
+    return _upload_page(meeting, item, _document_form(meeting), lambda details, upload:
+                        create_document(db.session, blob_store(current_app.config), item,
+                                        details, upload, current_actor(),
+                                        on_removed=_flash_removed))
+
+
 @bp.route("/records/new", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def new_record(meeting_id: int) -> Response | str | tuple[str, int]:
     """Upload the minutes, the conclusion notice or an adopted resolution after the session.
     They go to the body's members by default; the Issue action issues them like papers."""
     meeting = staff_meeting_or_404(meeting_id)
-    form = DocumentForm()
-    form.audience_body_id.choices = choices(
-        (b.id, b.name_vi) for b in db.session.scalars(select(Body).order_by(Body.id))
-    )
-    form.named_user_ids.choices = choices((i.user.id, i.user.full_name)
-                                          for i in meeting.invitations)
+    form = _document_form(meeting)
     if not form.is_submitted():
         form.kind.data = "Biên bản"
         form.confidentiality.data = Confidentiality.MAT.value
         form.audience.data = Audience.BODY_MEMBERS.value
         form.audience_body_id.data = meeting.body_id
-    if form.validate_on_submit():
-        try:
-            document = create_record(db.session, blob_store(current_app.config), meeting,
-                                     _details(form), _upload(form.file.data), current_actor(),
-                                     on_removed=_flash_removed)
-        except DomainError as error:
-            refuse_upload(meeting.id, form.file.data, error)
-            return render_template("documents/new.html", form=form, meeting=meeting,
-                                   item=None), 422
-        flash(_("Document %(symbol)s uploaded.", symbol=document.symbol), "success")
-        return redirect(url_for(".show_document", meeting_id=meeting.id,
-                                document_id=document.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("documents/new.html", form=form, meeting=meeting, item=None), status
+    return _upload_page(meeting, None, form, lambda details, upload:
+                        create_record(db.session, blob_store(current_app.config), meeting,
+                                      details, upload, current_actor(),
+                                      on_removed=_flash_removed))
 
 
 def _details(form: DocumentForm) -> DocumentDetails:
