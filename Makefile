@@ -9,13 +9,16 @@ WORKERS ?= 2
 # Links printed in QR codes, and the embedded TSA, follow the address served.
 export MEETINGSVC_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-# Node and npm only install PDF.js for the viewer; Debian's packages when there is no node at all.
+# Node and npm only install PDF.js for the viewer and Swagger UI for the API docs; Debian's packages when there is no node at all.
 NODE_DEBS := $(if $(shell command -v npm),,nodejs npm)
 RUN_DEBS := fonts-dejavu-core $(NODE_DEBS)
 TEST_DEBS := $(RUN_DEBS) poppler-utils qpdf softhsm2 openssl chromium
 # PDF.js, served from our own static files (the office network is closed).
 PDFJS_DIR := meetingsvc/static/vendor/pdfjs
 PDFJS_FILES := build/pdf.min.mjs build/pdf.worker.min.mjs LICENSE
+# Swagger UI for the API's documentation page at /api/v1/docs, likewise.
+SWAGGER_DIR := meetingsvc/static/vendor/swagger-ui
+SWAGGER_FILES := swagger-ui-bundle.js swagger-ui.css LICENSE NOTICE
 
 .PHONY: run test venv dev-venv debs test-debs translations instance static-vendor lint bench clean
 
@@ -52,7 +55,7 @@ debs:
 test-debs:
 	@scripts/ensure-debian-packages $(TEST_DEBS)
 
-static-vendor: $(PDFJS_DIR)/.installed
+static-vendor: $(PDFJS_DIR)/.installed $(SWAGGER_DIR)/.installed
 
 # npm ci again when node_modules is missing or older than the lock file.
 node_modules/.package-lock.json: package-lock.json package.json | debs
@@ -64,6 +67,12 @@ $(PDFJS_DIR)/.installed: node_modules/.package-lock.json
 	mkdir -p $(PDFJS_DIR)/standard_fonts
 	cp $(addprefix node_modules/pdfjs-dist/,$(PDFJS_FILES)) $(PDFJS_DIR)/
 	cp node_modules/pdfjs-dist/standard_fonts/* $(PDFJS_DIR)/standard_fonts/
+	touch $@
+
+$(SWAGGER_DIR)/.installed: node_modules/.package-lock.json
+	rm -rf $(SWAGGER_DIR)
+	mkdir -p $(SWAGGER_DIR)
+	cp $(addprefix node_modules/swagger-ui-dist/,$(SWAGGER_FILES)) $(SWAGGER_DIR)/
 	touch $@
 
 translations: venv

@@ -273,6 +273,9 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(comments_bp)
     app.register_blueprint(consultation_bp)
     register_error_pages(app)
+    from .api.setup import init_api
+
+    init_api(app)  # after the error pages: under /api/ errors are problem details
 
 
 def configure_celery(app: Flask) -> None:

@@ -173,6 +173,8 @@ SETTINGS: tuple[Setting, ...] = (
       "Cache of clean page renderings of view-only copies; None means instance/page-cache."),
     S("PAGE_IMAGE_CACHE_MAX_BYTES", int, 512 * MiB,
       "Bound of that cache in bytes; the least recently used renderings go first."),
+    S("API_REQUESTS_PER_MINUTE", int, 120,
+      "API calls one personal API key may make per minute (429 with Retry-After beyond)."),
     S("PAGE_IMAGES_PER_MINUTE", int, 240,
       "Page images one delegate may be sent per minute (each is watermarked on the fly)."),
 )

@@ -6,6 +6,7 @@ their feature's ``models.py``).
 """
 
 from .accounts.models import Body, Membership, Role, SignInThrottle, User
+from .api import models as _api  # noqa: F401 - registers its tables
 from .attendance import models as _attendance  # noqa: F401 - registers its tables
 from .audit.models import AuditEvent
 from .comments.models import CommentCall, CommentRevision, DraftComment

@@ -55,6 +55,8 @@ ACTION_LABELS = {
     # meetings, agenda, documents
     "meeting.created": N_("Meeting created"),
     "meeting.updated": N_("Meeting changed"),
+    "api_token.created": N_("API key created"),
+    "api_token.revoked": N_("API key revoked"),
     "meeting.deleted": N_("Meeting deleted"),
     "meeting.agenda_published": N_("Agenda shown to delegates"),
     "meeting.agenda_withdrawn": N_("Agenda hidden from delegates"),

@@ -37,6 +37,8 @@ class Actor:
     user_id: int | None = None
     username: str | None = None
     address: str | None = None
+    #: The personal API key's name when the action came through the API.
+    token_name: str | None = None
 
 
 def record(
@@ -66,11 +68,19 @@ def record(
         object_id=None if object_id is None else str(object_id),
         meeting_id=meeting_id,
         address=actor.address,
-        details=json.dumps(dict(details or {}), sort_keys=True, ensure_ascii=False, default=str),
+        details=json.dumps(_with_token(details, actor), sort_keys=True, ensure_ascii=False,
+                           default=str),
     )
     queue(session, event)
     log.info("audit %s by %s on %s %s", action, actor.username, object_type, object_id)
     return event
+
+
+def _with_token(details: Mapping[str, Any] | None, actor: Actor) -> dict[str, Any]:
+    merged = dict(details or {})
+    if actor.token_name is not None:
+        merged["api_token"] = actor.token_name
+    return merged
 
 
 @dataclass(frozen=True)
