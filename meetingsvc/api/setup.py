@@ -32,6 +32,7 @@ class MeetingApi(Api):  # type: ignore[misc]
 
 def init_api(app: Flask) -> None:
     from .cli import tokens_cli
+    from .token_views import bp as keys_bp
     from .views import bp as meetings_bp
 
     app.config.update(
@@ -53,6 +54,7 @@ def init_api(app: Flask) -> None:
     api = MeetingApi(app)
     api.register_blueprint(meetings_bp)
     app.register_blueprint(docs_bp)
+    app.register_blueprint(keys_bp)
     csrf.exempt(meetings_bp)
     app.cli.add_command(tokens_cli)
     _ignore_cookies_under_api(app)
