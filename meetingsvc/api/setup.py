@@ -10,7 +10,8 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf, login_manager
-from .problems import field_errors, is_api_path, problem
+from .problems import MEDIA_TYPE, field_errors, is_api_path, problem
+from .schemas import Problem
 
 VERSION_PREFIX = "/api/v1"
 
@@ -24,10 +25,23 @@ def docs() -> str:
 
 
 class MeetingApi(Api):  # type: ignore[misc]
-    """flask-smorest without its site-wide JSON error handler: only /api/ speaks JSON."""
+    """flask-smorest without its site-wide JSON error handler: only /api/ speaks JSON.
+
+    Its documented error responses are our problem details, as application/problem+json.
+    """
+
+    ERROR_SCHEMA = Problem
 
     def _register_error_handlers(self) -> None:
         return None
+
+    def _register_responses(self) -> None:
+        normal = self.DEFAULT_RESPONSE_CONTENT_TYPE
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = MEDIA_TYPE
+        try:
+            super()._register_responses()
+        finally:
+            self.DEFAULT_RESPONSE_CONTENT_TYPE = normal
 
 
 def init_api(app: Flask) -> None:

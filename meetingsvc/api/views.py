@@ -34,6 +34,19 @@ bp = Blueprint("api_meetings", __name__, url_prefix="/api/v1/meetings",
 bp.before_request(authenticate_request)
 
 
+def problems(*codes: int) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Document the problem responses an operation may give (besides 401 and 429)."""
+    names = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+             422: "UNPROCESSABLE_ENTITY", 429: "TOO_MANY_REQUESTS"}
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        for code in (401, 429, *codes):
+            view = bp.alt_response(code, response=names[code])(view)
+        return view
+
+    return decorate
+
+
 def _not_found() -> Response:
     return problem(404, ("Không có hội nghị này, hoặc bạn không được xem.",
                          "No such meeting, or you may not see it."))
@@ -60,6 +73,7 @@ def _sessions(user):  # type: ignore[no-untyped-def]
              headers={"ETag": {"schema": {"type": "string"}},
                       "Link": {"schema": {"type": "string"}}})
 @bp.alt_response(304, description="Unchanged since the ETag sent in If-None-Match.")
+@problems()
 def list_meetings(page: int, per_page: int) -> Response:
     """List the meetings you may see"""
     user = caller().user
@@ -87,6 +101,7 @@ def list_meetings(page: int, per_page: int) -> Response:
 
 @bp.get("/<int:meeting_id>")
 @bp.response(200, MeetingOut)
+@problems(404)
 def read_meeting(meeting_id: int) -> Response:
     """Read one meeting"""
     try:
@@ -113,6 +128,7 @@ def staff_only(view: Callable[..., Response]) -> Callable[..., Response]:
 @staff_only
 @bp.arguments(MeetingCreate)
 @bp.response(201, MeetingOut)
+@problems(400, 403)
 def create(data: dict[str, Any]) -> Response:
     """Create a draft meeting (staff); the members of its body are invited"""
     try:
@@ -129,6 +145,7 @@ def create(data: dict[str, Any]) -> Response:
 @bp.patch("/<int:meeting_id>")
 @bp.arguments(MeetingUpdate)
 @bp.response(200, MeetingOut)
+@problems(400, 403, 404)
 def update(data: dict[str, Any], meeting_id: int) -> Response:
     """Change a meeting's number, title, start or place (staff)"""
     user = caller().user

@@ -206,6 +206,10 @@ def test_openapi_document_is_valid_and_lists_the_operations(client):
             ("get", "/api/v1/meetings/{meeting_id}"),
             ("patch", "/api/v1/meetings/{meeting_id}")} <= operations
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    read = spec["paths"]["/api/v1/meetings/{meeting_id}"]["get"]["responses"]
+    assert {"200", "401", "404", "429"} <= set(read)
+    not_found = spec["components"]["responses"]["NOT_FOUND"]["content"]
+    assert list(not_found) == ["application/problem+json"]
 
 
 def test_docs_page_loads_nothing_from_outside(client):
