@@ -51,6 +51,7 @@ _title = [validate.Length(min=1, max=300),
 
 class MeetingCreate(Schema):
     body_id = fields.Integer(required=True, strict=True,
+                             validate=validate.Range(min=1, max=2**31 - 1),
                              metadata={"description": "The body whose members are invited."})
     session_number = fields.Integer(required=True, strict=True,
                                     validate=validate.Range(min=1, max=10_000))

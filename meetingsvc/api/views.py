@@ -29,6 +29,9 @@ from .auth import api_actor, authenticate_request, caller
 from .problems import problem
 from .schemas import MeetingCreate, MeetingOut, MeetingPage, MeetingUpdate, PageArgs
 
+#: Ids beyond a 32-bit integer match no route (404), rather than fail in PostgreSQL.
+MAX_ID = 2**31 - 1
+
 bp = Blueprint("api_meetings", __name__, url_prefix="/api/v1/meetings",
                description="Meetings (hội nghị) the token's user may see.")
 bp.before_request(authenticate_request)
@@ -99,7 +102,7 @@ def list_meetings(page: int, per_page: int) -> Response:
     return response.make_conditional(request)
 
 
-@bp.get("/<int:meeting_id>")
+@bp.get(f"/<int(max={MAX_ID}):meeting_id>")
 @bp.response(200, MeetingOut)
 @problems(404)
 def read_meeting(meeting_id: int) -> Response:
@@ -142,7 +145,7 @@ def create(data: dict[str, Any]) -> Response:
     return response
 
 
-@bp.patch("/<int:meeting_id>")
+@bp.patch(f"/<int(max={MAX_ID}):meeting_id>")
 @bp.arguments(MeetingUpdate)
 @bp.response(200, MeetingOut)
 @problems(400, 403, 404)

@@ -103,6 +103,8 @@ def test_executive_only_delegate_neither_reads_nor_lists_the_standing_meeting(
     assert client.patch(f"/api/v1/meetings/{ex.id}", json={"title": "x"},
                         headers=headers).status_code == 403
     assert client.post("/api/v1/meetings/", headers=headers, json={}).status_code == 403
+    beyond = client.get(f"/api/v1/meetings/{2**40}", headers=headers)
+    assert beyond.status_code == 404 and beyond.content_type == PROBLEM
 
 
 def test_create_and_update_go_through_the_services_and_are_audited_with_the_key(
