@@ -60,7 +60,7 @@ def create_token(session: Session, user: User, name: str, actor: Actor, *,
     session.add(token)
     session.flush()
     record(session, "api_token.created", actor, object_type="api_token", object_id=token.id,
-           details={"name": name, "user": user.username, "prefix": token.prefix,
+           details={"key_name": name, "user": user.username, "prefix": token.prefix,
                     "expires_at": token.expires_at.isoformat()})
     return NewToken(token, secret)
 
@@ -78,7 +78,7 @@ def revoke_token(session: Session, token: ApiToken, actor: Actor,
         return False
     token.revoked_at = now or utcnow()
     record(session, "api_token.revoked", actor, object_type="api_token", object_id=token.id,
-           details={"name": token.name, "user": token.user.username, "prefix": token.prefix})
+           details={"key_name": token.name, "user": token.user.username, "prefix": token.prefix})
     return True
 
 

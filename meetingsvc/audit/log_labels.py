@@ -140,6 +140,7 @@ OBJECT_TYPES = {
     "attendance_answer": N_("Attendance answer"),
     "consultation": N_("Written consultation"),
     "consultation_answer": N_("Consultation answer"),
+    "api_token": N_("API key"),
 }
 
 DETAIL_LABELS = {
@@ -209,6 +210,10 @@ DETAIL_LABELS = {
     "characters": N_("Characters"),
     "revision": N_("Wording"),
     "phase": N_("Before or after the session"),
+    "api_token": N_("Through API key"),
+    "key_name": N_("Key name"),
+    "prefix": N_("Begins with"),
+    "expires_at": N_("Expires"),
 }
 
 #: Keys whose value names a person by username.
