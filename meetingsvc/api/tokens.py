@@ -61,7 +61,7 @@ def create_token(session: Session, user: User, name: str, actor: Actor, *,
     session.flush()
     record(session, "api_token.created", actor, object_type="api_token", object_id=token.id,
            details={"key_name": name, "user": user.username, "prefix": token.prefix,
-                    "expires_at": token.expires_at.isoformat()})
+                    "expires_at": f"{token.expires_at:%Y-%m-%d %H:%M} UTC"})
     return NewToken(token, secret)
 
 
