@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from . import config as default_config
 from .extensions import babel, csrf, db, login_manager
@@ -23,8 +24,21 @@ class ConfigurationError(RuntimeError):
     """The service refuses to start with this configuration; the message says what to fix."""
 
 
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in every route: a number beyond the databases' INTEGER ids matches no
+    route (404) instead of overflowing PostgreSQL's integer in the query (500)."""
+
+    def __init__(self, url_map: Map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = 2**31 - 1, signed: bool = False) -> None:
+        super().__init__(url_map, fixed_digits, min, max, signed)
+
+
 class MeetingApp(Flask):
     """Flask with one transaction boundary: a request commits on success, else rolls back."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.url_map.converters["int"] = DatabaseId
 
     def full_dispatch_request(self) -> Response:
         try:
