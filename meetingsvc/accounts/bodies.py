@@ -84,15 +84,21 @@ def set_memberships(session: Session, user: User, seats: dict[int, Seat], actor:
     before = {m.body_id: Seat(m.position, m.rank) for m in user.memberships}
     if before == seats:
         return
-    for membership in list(user.memberships):
-        if membership.body_id not in seats:
-            user.memberships.remove(membership)
+    # Both sides of each membership are kept in step, so a body's member list read later
+    # in the same session never holds a removed seat (whose user is then None).
+    with session.no_autoflush:
+        for membership in list(user.memberships):
+            if membership.body_id not in seats:
+                seats_of_body = membership.body.memberships
+                if membership in seats_of_body:
+                    seats_of_body.remove(membership)
+                user.memberships.remove(membership)
     current = {m.body_id: m for m in user.memberships}
     for body_id, seat in seats.items():
         membership = current.get(body_id)
         if membership is None:
-            user.memberships.append(Membership(body_id=body_id, position=seat.position.strip(),
-                                               rank=seat.rank))
+            user.memberships.append(Membership(body=bodies[body_id],
+                                               position=seat.position.strip(), rank=seat.rank))
         else:
             membership.position, membership.rank = seat.position.strip(), seat.rank
     session.flush()

@@ -395,3 +395,18 @@ def test_each_role_lands_on_its_own_work(app, make_user, role, landing):
     assert answer.headers["Location"] == "/"
     assert browser.get("/").headers["Location"] == landing
 
+
+
+def test_a_body_page_read_in_the_same_session_never_holds_a_removed_seat(
+        client, admin, make_user, make_body, session):
+    """The body's member list and the user's memberships are changed together: a body
+    page shown after a member left lists the others, never a seat without a person."""
+    stays, leaves = make_user(full_name="Lê Văn Ở Lại"), make_user(full_name="Trần Văn Đi")
+    btv = make_body("btv", "Ban Thường vụ Tỉnh ủy", [stays, leaves])
+    assert {m.user.full_name for m in btv.memberships} == {stays.full_name, leaves.full_name}
+    assert client.get(f"/admin/bodies/{btv.id}").status_code == 200
+    client.post(f"/admin/accounts/{leaves.id}/memberships", data={})
+    page = client.post(f"/admin/bodies/{btv.id}", data={})
+    assert page.status_code == 400
+    text = page.get_data(as_text=True)
+    assert stays.full_name in text and leaves.full_name not in text
