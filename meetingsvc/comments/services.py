@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -21,12 +21,20 @@ from ..documents.entitlement import audience_rule, is_entitled, recipient_for
 from ..errors import N_, DomainError
 from ..meetings.models import AgendaItem, Meeting
 from ..meetings.services import invitation_of, invitations_in_protocol_order
+from ..timezones import office_time
 from .models import CommentCall, CommentRevision, DraftComment
 
 #: The longest comment kept, in characters (a few pages of text).
 MAX_TEXT = 10_000
 MAX_LOCATION = 200
 
+
+
+def usual_deadline(starts_at: datetime) -> datetime:
+    """The office's habit: comments are in by 17:00 on its clock two days before the
+    session (the office's date, not UTC's: a session at 07:30 is 00:30 UTC)."""
+    before = office_time(starts_at) - timedelta(days=2)
+    return before.replace(hour=17, minute=0, second=0, microsecond=0)
 
 class CommentError(DomainError):
     """A comment that cannot be written or a call that cannot be opened; the message says why."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
@@ -41,6 +41,7 @@ from .services import (
     own_comment,
     own_comments,
     revise_comment,
+    usual_deadline,
     write_comment,
 )
 
@@ -81,9 +82,7 @@ def index(meeting_id: int) -> str:
     if user.has_role(*STAFF_ROLES):
         meeting = staff_meeting_or_404(meeting_id)
         calls = {c.agenda_item_id: c for c in calls_of(db.session, meeting)}
-        # The office's habit: comments are in by 17:00 two days before the session.
-        default_deadline = (office_time(meeting.starts_at) - timedelta(days=2)).replace(
-            hour=17, minute=0, second=0, microsecond=0, tzinfo=None)
+        default_deadline = usual_deadline(meeting.starts_at).replace(tzinfo=None)
         forms = {}
         for item in meeting.agenda_items:
             form = CallForm(prefix=f"item{item.id}")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import Body, User
 from ..audit.services import Actor
-from ..comments.services import CommentInput, open_for_comments, write_comment
+from ..comments.services import CommentInput, open_for_comments, usual_deadline, write_comment
 from ..meetings.models import Meeting
 from ..meetings.services import invitation_of
 
@@ -38,8 +38,7 @@ def seed_comments(session: Session, actor: Actor) -> None:
     item = next((i for i in meeting.agenda_items if DRAFT_TITLE in i.title), None)
     if item is None:
         return
-    # 17:00 in the office (UTC+7), two days before the session.
-    deadline = (meeting.starts_at.astimezone(UTC) - timedelta(days=2)).replace(hour=10, minute=0)
+    deadline = usual_deadline(meeting.starts_at).astimezone(UTC)
     opened = meeting.starts_at - timedelta(days=10)
     call = open_for_comments(session, item, deadline,
                              "Đề nghị các đồng chí góp ý vào mục tiêu, chỉ tiêu (Phần II) và "

@@ -3,6 +3,9 @@ before the Executive Committee's session."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
 from sqlalchemy import select
 
 from meetingsvc.audit.services import Actor
@@ -13,11 +16,16 @@ from meetingsvc.meetings.services import add_agenda_item
 from meetingsvc.timezones import office_time
 
 
+# 07:30 on the office's clock, and 00:06 (the office's date a day ahead of UTC's).
+@pytest.mark.parametrize("starts_at", [datetime(2026, 12, 4, 0, 30, tzinfo=UTC),
+                                       datetime(2026, 12, 4, 17, 6, tzinfo=UTC)])
 def test_the_demo_opens_the_draft_resolution_with_two_comments(app, session, make_user,
-                                                               make_body, make_meeting):
+                                                               make_body, make_meeting,
+                                                               starts_at):
     members = [make_user(username=name, full_name=full) for name, full in (
         ("tranthithuhang", "Trần Thị Thu Hằng"), ("lyminhhoang", "Lý Minh Hoàng"))]
     meeting = make_meeting(make_body("bch", "Ban Chấp hành Đảng bộ tỉnh", members))
+    meeting.starts_at = starts_at
     actor = Actor(username="seed-demo")
     add_agenda_item(session, meeting, "Khai mạc", None, actor)
     add_agenda_item(session, meeting, "Thảo luận, cho ý kiến Dự thảo Nghị quyết về chuyển đổi "
