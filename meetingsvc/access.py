@@ -76,3 +76,11 @@ def item_of_or_404(meeting: Meeting, item_id: int) -> AgendaItem:
 
 def flash_error(error: DomainError) -> None:
     flash(_(error.message, **error.params), "error")
+
+
+def flash_reminders_sent(sent: int, recent: int, without_email: int, failed: int) -> None:
+    """What a batch of e-mail reminders did, said the same way on every page that sends one."""
+    flash(_("Reminders sent: %(sent)s. Reminded recently, skipped: %(recent)s. "
+            "Without an e-mail address: %(none)s. Refused by the mail server: %(failed)s.",
+            sent=sent, recent=recent, none=without_email, failed=failed),
+          "success" if sent else "info")

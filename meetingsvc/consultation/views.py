@@ -23,7 +23,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ..access import current_actor, flash_error, roles_required, the_user
+from ..access import (
+    current_actor,
+    flash_error,
+    flash_reminders_sent,
+    roles_required,
+    the_user,
+)
 from ..accounts.models import Body, Role
 from ..documents.blobs import BlobStore
 from ..documents.pdfcheck import PdfLimits
@@ -397,10 +403,8 @@ def remind(consultation_id: int) -> Response:
     except MailError as error:
         flash_error(error)
         return _back(consultation)
-    flash(_("Reminders sent: %(sent)s. Reminded recently, skipped: %(recent)s. "
-            "Without an e-mail address: %(none)s. Refused by the mail server: %(failed)s.",
-            sent=outcome.sent, recent=plan.recently_reminded, none=plan.without_email,
-            failed=outcome.failed), "success" if outcome.sent else "info")
+    flash_reminders_sent(outcome.sent, plan.recently_reminded, plan.without_email,
+                         outcome.failed)
     return _back(consultation)
 
 

@@ -20,7 +20,13 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ..access import current_actor, flash_error, roles_required, staff_meeting_or_404
+from ..access import (
+    current_actor,
+    flash_error,
+    flash_reminders_sent,
+    roles_required,
+    staff_meeting_or_404,
+)
 from ..accounts.models import User
 from ..errors import N_
 from ..extensions import db
@@ -162,10 +168,8 @@ def send_reminders(meeting_id: int) -> Response:
         except ReminderError as error:
             flash_error(error)
             return redirect(back)
-    flash(_("Reminders sent: %(sent)s. Reminded recently, skipped: %(recent)s. "
-            "Without an e-mail address: %(none)s. Refused by the mail server: %(failed)s.",
-            sent=outcome.sent, recent=plan.recently_reminded, none=plan.without_email,
-            failed=outcome.failed), "success" if outcome.sent else "info")
+    flash_reminders_sent(outcome.sent, plan.recently_reminded, plan.without_email,
+                         outcome.failed)
     return redirect(back)
 
 
