@@ -8,7 +8,7 @@ file); CSRF protection is on, as in production. Screenshots go to
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -36,10 +36,31 @@ def app_config(app_config, dev_pki, tsa_url):
                          "WTF_CSRF_ENABLED": True}
 
 
+def _closing_body(body: Iterable[bytes]) -> Iterator[bytes]:
+    """The response body, closed however the request ends.
+
+    Werkzeug's server closes a body only after draining the socket; when the browser
+    has already reset the connection (a page closed while a PDF streams), that read
+    raises first and the open file is left to the garbage collector. This generator's
+    ``finally`` runs when it is collected, so the file is closed, not leaked."""
+    try:
+        yield from body
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+
+
+def _closing_bodies(app):
+    def middleware(environ, start_response):
+        return _closing_body(app(environ, start_response))
+    return middleware
+
+
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """The test's app on 127.0.0.1 at a free port, one thread per request."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closing_bodies(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
