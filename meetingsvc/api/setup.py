@@ -45,9 +45,9 @@ class MeetingApi(Api):  # type: ignore[misc]
 
 
 def init_api(app: Flask) -> None:
+    from . import agenda, around, audit_log, copies, documents, issuance, meetings, verification
     from .cli import tokens_cli
     from .token_views import bp as keys_bp
-    from .views import bp as meetings_bp
 
     app.config.update(
         API_TITLE="meetingsvc API",
@@ -66,10 +66,12 @@ def init_api(app: Flask) -> None:
         },
     )
     api = MeetingApi(app)
-    api.register_blueprint(meetings_bp)
+    for resource in (meetings, agenda, documents, issuance, copies, around, verification,
+                     audit_log):
+        api.register_blueprint(resource.bp)
+        csrf.exempt(resource.bp)
     app.register_blueprint(docs_bp)
     app.register_blueprint(keys_bp)
-    csrf.exempt(meetings_bp)
     app.cli.add_command(tokens_cli)
     _ignore_cookies_under_api(app)
     _problem_details_under_api(app)

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import Response, request, url_for
-from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from ..errors import DomainError
@@ -25,44 +21,25 @@ from ..meetings.services import (
     update_meeting,
     visible_meetings_query,
 )
-from .auth import api_actor, authenticate_request, caller
+from .auth import api_actor, caller
+from .common import (
+    ID,
+    api_blueprint,
+    json_response,
+    not_found,
+    problems,
+    staff_forbidden,
+    staff_only,
+)
 from .problems import problem
 from .schemas import MeetingCreate, MeetingOut, MeetingPage, MeetingUpdate, PageArgs
 
-#: Ids beyond a 32-bit integer match no route (404), rather than fail in PostgreSQL.
-MAX_ID = 2**31 - 1
-
-bp = Blueprint("api_meetings", __name__, url_prefix="/api/v1/meetings",
-               description="Meetings (hội nghị) the token's user may see.")
-bp.before_request(authenticate_request)
-
-
-def problems(*codes: int) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """Document the problem responses an operation may give (besides 401 and 429)."""
-    names = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
-             422: "UNPROCESSABLE_ENTITY", 429: "TOO_MANY_REQUESTS"}
-
-    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
-        for code in (401, 429, *codes):
-            view = bp.alt_response(code, response=names[code])(view)
-        return view
-
-    return decorate
+bp = api_blueprint("api_meetings", "/api/v1/meetings",
+                   "Meetings (hội nghị) the token's user may see.")
 
 
 def _not_found() -> Response:
-    return problem(404, ("Không có hội nghị này, hoặc bạn không được xem.",
-                         "No such meeting, or you may not see it."))
-
-
-def _forbidden() -> Response:
-    return problem(403, ("Chỉ văn phòng (thư ký, quản trị) được tạo và sửa hội nghị.",
-                         "Only the secretariat and admins create and change meetings."))
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(json.dumps(data, ensure_ascii=False, sort_keys=True), status=status,
-                    mimetype="application/json")
+    return not_found("hội nghị này", "meeting")
 
 
 def _sessions(user):  # type: ignore[no-untyped-def]
@@ -76,7 +53,7 @@ def _sessions(user):  # type: ignore[no-untyped-def]
              headers={"ETag": {"schema": {"type": "string"}},
                       "Link": {"schema": {"type": "string"}}})
 @bp.alt_response(304, description="Unchanged since the ETag sent in If-None-Match.")
-@problems()
+@problems(bp)
 def list_meetings(page: int, per_page: int) -> Response:
     """List the meetings you may see"""
     user = caller().user
@@ -90,7 +67,7 @@ def list_meetings(page: int, per_page: int) -> Response:
         "items": meetings,
         "pagination": {"page": page, "per_page": per_page, "total": total, "pages": pages},
     })
-    response = _json(data)
+    response = json_response(data)
     links = []
     for rel, number in (("first", 1), ("prev", page - 1), ("next", page + 1), ("last", pages)):
         if 1 <= number <= pages:
@@ -102,9 +79,9 @@ def list_meetings(page: int, per_page: int) -> Response:
     return response.make_conditional(request)
 
 
-@bp.get(f"/<int(max={MAX_ID}):meeting_id>")
+@bp.get(f"/<{ID}:meeting_id>")
 @bp.response(200, MeetingOut)
-@problems(404)
+@problems(bp, 404)
 def read_meeting(meeting_id: int) -> Response:
     """Read one meeting"""
     try:
@@ -113,25 +90,14 @@ def read_meeting(meeting_id: int) -> Response:
         return _not_found()
     if meeting.kind != MeetingKind.SESSION.value and not caller().user.has_role(*STAFF_ROLES):
         return _not_found()
-    return _json(MeetingOut().dump(meeting))
-
-
-def staff_only(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Refuse other roles before the body is even read."""
-    @wraps(view)
-    def guarded(*args: Any, **kwargs: Any) -> Response:
-        if not caller().user.has_role(*STAFF_ROLES):
-            return _forbidden()
-        return view(*args, **kwargs)
-
-    return guarded
+    return json_response(MeetingOut().dump(meeting))
 
 
 @bp.post("/")
 @staff_only
 @bp.arguments(MeetingCreate)
 @bp.response(201, MeetingOut)
-@problems(400, 403)
+@problems(bp, 400, 403)
 def create(data: dict[str, Any]) -> Response:
     """Create a draft meeting (staff); the members of its body are invited"""
     try:
@@ -140,15 +106,15 @@ def create(data: dict[str, Any]) -> Response:
         return problem(422, ("Không có cơ quan này.", "Unknown body."),
                        errors=[{"field": "body_id", "in": "json",
                                 "messages": [error.message % error.params]}])
-    response = _json(MeetingOut().dump(meeting), 201)
+    response = json_response(MeetingOut().dump(meeting), 201)
     response.headers["Location"] = url_for(".read_meeting", meeting_id=meeting.id)
     return response
 
 
-@bp.patch(f"/<int(max={MAX_ID}):meeting_id>")
+@bp.patch(f"/<{ID}:meeting_id>")
 @bp.arguments(MeetingUpdate)
 @bp.response(200, MeetingOut)
-@problems(400, 403, 404)
+@problems(bp, 400, 403, 404)
 def update(data: dict[str, Any], meeting_id: int) -> Response:
     """Change a meeting's number, title, start or place (staff)"""
     user = caller().user
@@ -157,7 +123,7 @@ def update(data: dict[str, Any], meeting_id: int) -> Response:
     except NotVisible:
         return _not_found()
     if not user.has_role(*STAFF_ROLES):
-        return _forbidden()
+        return staff_forbidden()
     details = MeetingDetails(
         body_id=meeting.body_id,
         session_number=data.get("session_number", meeting.session_number),
@@ -166,4 +132,4 @@ def update(data: dict[str, Any], meeting_id: int) -> Response:
         place=data.get("place", meeting.place),
     )
     update_meeting(db.session, meeting, details, api_actor())
-    return _json(MeetingOut().dump(meeting))
+    return json_response(MeetingOut().dump(meeting))
