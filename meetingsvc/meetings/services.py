@@ -147,7 +147,19 @@ def invitation_stake(session: Session, invitation: Invitation) -> InvitationStak
                            hashlib.sha256(repr(state).encode()).hexdigest()[:16])
 
 
-def uninvite(session: Session, invitation: Invitation, actor: Actor) -> None:
+class StaleStake(MeetingError):
+    """A removal confirmed against what the delegate held earlier: they hold something else
+    now (papers were issued or recalled meanwhile), so nobody is removed."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("What this delegate holds changed since this page was shown. "
+                            "Nobody was removed; check and confirm again."))
+
+
+def uninvite(session: Session, invitation: Invitation, actor: Actor, confirmed: str) -> None:
+    """Remove an invitation, confirmed with the fingerprint of its stake as shown."""
+    if invitation_stake(session, invitation).fingerprint != confirmed:
+        raise StaleStake
     record(session, "meeting.uninvited", actor, object_type="invitation",
            object_id=invitation.id, meeting_id=invitation.meeting_id,
            details={"user": invitation.user.username, "role": invitation.role})

@@ -214,12 +214,12 @@ def remove_invitation(meeting_id: int, invitation_id: int) -> Response:
     confirmed = request.form.get("stake", "")
     if not confirmed:  # not a confirmation: show one
         return redirect(confirm_url)
-    if invitation_stake(db.session, invitation).fingerprint != confirmed:
-        flash(_("What this delegate holds changed since this page was shown. Nobody was "
-                "removed; check and confirm again."), "error")
-        return redirect(confirm_url)
     name = invitation.user.full_name
-    uninvite(db.session, invitation, current_actor())
+    try:
+        uninvite(db.session, invitation, current_actor(), confirmed)
+    except DomainError as error:
+        flash_error(error)
+        return redirect(confirm_url)
     flash(_("%(name)s is no longer invited.", name=name), "success")
     return redirect(back)
 
