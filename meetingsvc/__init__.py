@@ -133,10 +133,9 @@ def _read_an_old_dev_pki_passphrase(app: Flask) -> None:
 
 
 def configure_logging(app: Flask) -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pikepdf").setLevel(logging.WARNING)
+    from .ops.logging_setup import configure_logging as configure
+
+    configure(app)
 
 
 def configure_database(app: Flask) -> None:
@@ -290,6 +289,9 @@ def configure_blueprints(app: Flask) -> None:
     from .api.setup import init_api
 
     init_api(app)  # after the error pages: under /api/ errors are problem details
+    from .ops.views import init_ops
+
+    init_ops(app)  # health, readiness, metrics; last, so its timing runs first
 
 
 def configure_celery(app: Flask) -> None:

@@ -177,6 +177,19 @@ SETTINGS: tuple[Setting, ...] = (
       "API calls one personal API key may make per minute (429 with Retry-After beyond)."),
     S("PAGE_IMAGES_PER_MINUTE", int, 240,
       "Page images one delegate may be sent per minute (each is watermarked on the fly)."),
+    S("LOG_FORMAT", str, "json",
+      "Log lines of the web, the CLI and the workers: json (one object a line) or text.",
+      choices=("json", "text")),
+    S("LOG_LEVEL", str, "INFO", "Lowest level logged.",
+      choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+    S("METRICS_ALLOWED_NETWORKS", tuple, ("127.0.0.1/32", "::1/128"),
+      "Networks (CIDR) whose direct requests may read /metrics; anyone else gets 404."),
+    S("READINESS_TIMEOUT_SECONDS", float, 2.0,
+      "Seconds each /readyz check may take before it counts as failed."),
+    S("READINESS_CACHE_SECONDS", float, 30.0,
+      "Seconds /readyz reuses its signing-key and TSA results (a token and a TSA are slow)."),
+    S("READINESS_MIN_FREE_BYTES", int, 1024 * MiB,
+      "/readyz fails when the disk of BLOB_DIR or of the instance folder has less free."),
 )
 del S
 
