@@ -121,6 +121,9 @@ ACTION_LABELS = {
     "audit.report_downloaded": N_("Verification report downloaded (signed PDF)"),
     "audit.log_verified": N_("Audit log checked"),
     "audit.evidence_exported": N_("Evidence exported"),
+    # operations
+    "backup.created": N_("Backup made (database, files, keys)"),
+    "backup.restored": N_("Instance restored from a backup"),
 }
 
 OBJECT_TYPES = {
@@ -199,6 +202,12 @@ DETAIL_LABELS = {
     "run": N_("Renewal run"),
     "intact": N_("Intact"),
     "rows": N_("Rows"),
+    "backup_created_at": N_("Backup made at"),
+    "files": N_("Files"),
+    "bytes": N_("Bytes"),
+    "database": N_("Database"),
+    "schema": N_("Schema revision"),
+    "audit_rows": N_("Audit log rows"),
     "first_broken_id": N_("First broken row"),
     "checkpoints": N_("Checkpoints"),
     "checkpoint_problems": N_("Checkpoint problems"),
