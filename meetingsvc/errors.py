@@ -13,7 +13,9 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional name for a transla
 
 
 class DomainError(Exception):
-    def __init__(self, message: str, **params: object) -> None:
+    def __init__(self, message: str, *, field: str | None = None, **params: object) -> None:
         super().__init__(message % params if params else message)
         self.message = message
         self.params = params
+        #: The input the error is about, when it is one field (the API names it).
+        self.field = field

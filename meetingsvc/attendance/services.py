@@ -75,6 +75,11 @@ def stand_in_candidates(session: Session, invitation: Invitation) -> list[User]:
                            User.id != invitation.user_id).order_by(User.full_name)))
 
 
+def _may_stand_in(user: User, invitation: Invitation) -> bool:
+    """The rule of ``stand_in_candidates``, for one account named by id."""
+    return user.role == Role.DELEGATE.value and user.active and user.id != invitation.user_id
+
+
 def give_answer(session: Session, invitation: Invitation, details: AnswerDetails,
                 actor: Actor, now: datetime) -> AttendanceAnswer:
     """Add the delegate's answer (the new current one) and audit it."""
@@ -89,20 +94,23 @@ def give_answer(session: Session, invitation: Invitation, details: AnswerDetails
         reason, name, position, stand_in_user_id = "", "", "", None
     else:
         if not reason:
-            raise AttendanceError(N_("Please give the reason for the absence."))
+            raise AttendanceError(N_("Please give the reason for the absence."), field="reason")
         if len(reason) > REASON_MAX:
             raise AttendanceError(N_("The reason is too long (at most %(n)s characters)."),
-                                  n=REASON_MAX)
+                                  field="reason", n=REASON_MAX)
         if (name or position or stand_in_user_id) and not meeting.body.allows_stand_in:
-            raise AttendanceError(N_("This body's rules do not allow a stand-in."))
+            raise AttendanceError(N_("This body's rules do not allow a stand-in."),
+                                  field="stand_in_user_id" if stand_in_user_id
+                                  else "stand_in_name")
         if stand_in_user_id is not None:
             stand_in = session.get(User, stand_in_user_id)
-            if stand_in is None or stand_in.id == invitation.user_id or not stand_in.active:
-                raise AttendanceError(N_("The chosen stand-in's account is not available."))
+            if stand_in is None or not _may_stand_in(stand_in, invitation):
+                raise AttendanceError(N_("The chosen stand-in's account is not available."),
+                                      field="stand_in_user_id")
             name = name or stand_in.full_name
             position = position or (stand_in.title or "")
         if position and not name:
-            raise AttendanceError(N_("Please give the stand-in's name."))
+            raise AttendanceError(N_("Please give the stand-in's name."), field="stand_in_name")
     current = current_answer(session, meeting.id, invitation.user_id)
     same = (details.choice.value, reason or None, name[:200] or None, position[:200] or None,
             stand_in_user_id)

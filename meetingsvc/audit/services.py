@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from signing import TrustSettings
 
 from ..models_common import utcnow
+from ..timezones import office_day_start
 from .appends import append_pending, queue
 from .chain import GENESIS_HASH, canonical_content, chain_hash
 from .checkpoints import CheckpointReport, verify_checkpoints
@@ -182,6 +183,15 @@ class LogFilter:
     action: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+    @classmethod
+    def of_days(cls, zone: tzinfo, since: date | None = None, until: date | None = None,
+                **fields: Any) -> LogFilter:
+        """A filter from the office's calendar days: ``since`` from its start, ``until``
+        to its end (both inclusive), as the log page and the API ask for them."""
+        return cls(since=office_day_start(since, zone) if since else None,
+                   until=office_day_start(until + timedelta(days=1), zone) if until else None,
+                   **fields)
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,9 @@ def read_upload(stream: BinaryIO, filename: str | None, limit: int) -> UploadedP
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise VerificationRefused(N_("The file is larger than the limit of %(limit_mb)s MB."),
-                                  limit_mb=max(1, limit // (1024 * 1024)))
+                                  field="file", limit_mb=max(1, limit // (1024 * 1024)))
     if not data:
-        raise VerificationRefused(N_("The file is empty."))
+        raise VerificationRefused(N_("The file is empty."), field="file")
     return UploadedPdf((filename or "document.pdf")[:300], data)
 
 

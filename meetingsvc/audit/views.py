@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from flask import (
@@ -43,7 +43,7 @@ from ..issuance.keys import (
 from ..meetings.forms import EmptyForm
 from ..meetings.models import Meeting
 from ..models_common import utcnow
-from ..timezones import office_day_start, office_time, office_zone, utc_offset_label
+from ..timezones import office_time, office_zone, utc_offset_label
 from ..tracking.files import content_disposition
 from . import labels, log_labels, readable
 from .evidence import EvidenceSettings, evidence_file_name, start_export, write_evidence
@@ -228,10 +228,6 @@ def verification_json(record_id: int) -> Response:
     return jsonify(report_of(_verification_or_404(record_id)))
 
 
-def _day_start(day: date) -> datetime:
-    return office_day_start(day)
-
-
 @bp.get("/audit/log")
 @roles_required(Role.AUDITOR)
 def show_log() -> str:
@@ -243,11 +239,10 @@ def show_log() -> str:
         key=lambda choice: choice[1].lower())
     form.validate()
     meeting = form.meeting.data
-    where = LogFilter(
+    where = LogFilter.of_days(
+        office_zone(), form.since.data, form.until.data,
         meeting_id=int(meeting) if meeting and meeting.isdigit() else None,
-        username=form.user.data or None, action=form.action.data or None,
-        since=_day_start(form.since.data) if form.since.data else None,
-        until=_day_start(form.until.data + timedelta(days=1)) if form.until.data else None)
+        username=form.user.data or None, action=form.action.data or None)
     page = log_page(db.session, where, request.args.get("page", 1, type=int))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     raw = {row.id: details_of(row) for row in page.rows}

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms_common import choices
 from .models import Choice
+from .services import COMMENT_MAX
 
 CHOICE_LABELS = {
     Choice.AGREE.value: _l("Agree"),
@@ -34,4 +35,4 @@ class ConsultationForm(QuestionFields):
 class AnswerForm(FlaskForm):
     choice = RadioField(_l("Your answer"), choices=choices(CHOICE_LABELS.items()),
                         validators=[DataRequired()])
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000)])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=COMMENT_MAX)])

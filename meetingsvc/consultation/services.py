@@ -44,6 +44,8 @@ class NotVisible(Exception):
     """The user may not see this consultation; views answer 404."""
 
 
+#: Longest comment kept with an answer.
+COMMENT_MAX = 5000
 #: The working rule of the Party's statutes, and its alternative.
 PASS_RULES = ("majority_of_members", "majority_of_answers")
 #: The container meeting's place line, on the drafts' stamps and covers.
@@ -266,12 +268,14 @@ def answer_question(session: Session, question: ConsultationQuestion, user: User
     try:
         picked = Choice(choice)
     except ValueError:
-        raise ConsultationError(N_("Choose Agree, Disagree or Other opinion.")) from None
+        raise ConsultationError(N_("Choose Agree, Disagree or Other opinion."),
+                                field="choice") from None
     text = (comment or "").strip() or None
     if picked is Choice.OTHER and text is None:
-        raise ConsultationError(N_("Write your opinion when you choose Other opinion."))
-    if text is not None and len(text) > 5000:
-        raise ConsultationError(N_("A comment is at most 5000 characters."))
+        raise ConsultationError(N_("Write your opinion when you choose Other opinion."),
+                                field="comment")
+    if text is not None and len(text) > COMMENT_MAX:
+        raise ConsultationError(N_("A comment is at most 5000 characters."), field="comment")
     last = latest_answer(session, question, user)
     if last is not None and last.choice == picked.value and last.comment == text:
         return last
