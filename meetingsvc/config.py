@@ -98,6 +98,13 @@ SETTINGS: tuple[Setting, ...] = (
       "Strict-Transport-Security max-age sent on HTTPS responses, in seconds; 0 sends none."),
     S("BEHIND_PROXY", bool, False,
       "Trust one proxy hop's X-Forwarded-For and X-Forwarded-Proto (nginx in front)."),
+    # Stored files (signed copies, uploads) after the access check and the event's commit:
+    # streamed by the app (sendfile under gunicorn) or handed to nginx (deploy/nginx/).
+    S("FILE_SENDING", str, "app",
+      "Who sends stored files: app (sendfile, Range) or x-accel (nginx's X-Accel-Redirect).",
+      choices=("app", "x-accel")),
+    S("X_ACCEL_PREFIX", str, "/_stored/",
+      "nginx's internal location aliasing BLOB_DIR, with FILE_SENDING = x-accel."),
     S("WTF_CSRF_TIME_LIMIT", int, 8 * 3600, "Flask-WTF: seconds a form's CSRF token lasts."),
     S("WTF_CSRF_ENABLED", bool, True, "Flask-WTF: forms need a CSRF token; off only in tests."),
     S("TESTING", bool, False, "Flask: errors reach the test client instead of an error page."),

@@ -14,6 +14,9 @@ from typing import Any, BinaryIO
 from ..errors import N_, DomainError
 
 CHUNK_SIZE = 1024 * 1024
+#: Stored files are read-only and readable by the service's group, so a front server put
+#: in that group (nginx's X-Accel-Redirect) can send them; staging files stay private.
+BLOB_FILE_MODE = 0o640
 
 
 class TooLarge(DomainError):
@@ -73,6 +76,7 @@ class BlobStore:
         if target.exists():
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(staged.path, BLOB_FILE_MODE)
         os.replace(staged.path, target)
         return target
 
@@ -86,6 +90,7 @@ class BlobStore:
             handle, name = tempfile.mkstemp(dir=self.staging, suffix=".part")
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
+            os.chmod(name, BLOB_FILE_MODE)
             os.replace(name, target)
         return sha256
 

@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -39,6 +38,7 @@ from ..meetings.forms import EmptyForm
 from ..meetings.models import AgendaItem, Meeting
 from ..meetings.services import STAFF_ROLES, invitation_of
 from ..tracking.dashboard import document_holders
+from ..tracking.files import send_stored_file
 from ..tracking.portal import meeting_portal
 from .blobs import blob_store
 from .forms import DocumentForm, VersionForm
@@ -268,6 +268,4 @@ def download_source(meeting_id: int, document_id: int, number: int) -> Response:
                    None)
     if version is None:
         abort(404)
-    path = blob_store(current_app.config).path_for(version.blob_sha256)
-    return send_file(path, mimetype="application/pdf", download_name=version.original_filename,
-                     conditional=True)
+    return send_stored_file(version.blob_sha256, version.original_filename, attachment=False)

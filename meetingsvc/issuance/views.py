@@ -26,7 +26,6 @@ from flask_babel import gettext as _
 from ..access import current_actor, flash_error, roles_required, staff_meeting_or_404
 from ..audit.ratelimit import hit
 from ..audit.services import record
-from ..documents.blobs import blob_store
 from ..documents.models import Document
 from ..documents.services import document_in_meeting
 from ..errors import DomainError
@@ -35,6 +34,7 @@ from ..labels import JOB_STATUS_LABELS
 from ..mail import MailSettings
 from ..meetings.forms import EmptyForm
 from ..meetings.services import STAFF_ROLES
+from ..tracking.files import send_stored_file
 from .keys import pki_dir, public_pki_files, signer_settings, timestamp_authority
 from .models import IssuanceJob, IssuedCopy, JobStatus
 from .planning import IssuancePlan, PlanChanged, plan_issuance, start_issuance
@@ -231,9 +231,8 @@ def download_copy_for_staff(meeting_id: int, copy_id: int) -> Response:
         abort(404)
     record(db.session, "copy.downloaded_by_staff", current_actor(), object_type="issued_copy",
            object_id=copy.id, meeting_id=meeting_id)
-    path = blob_store(current_app.config).path_for(copy.blob_sha256)
-    return send_file(path, mimetype="application/pdf", as_attachment=True, conditional=True,
-                     download_name=f"ban-so-{copy.copy_number}-{copy.id}.pdf")
+    return send_stored_file(copy.blob_sha256, f"ban-so-{copy.copy_number}-{copy.id}.pdf",
+                            attachment=True)
 
 
 @bp.get("/meetings/<int:meeting_id>/paper-copies/<int:copy_id>/print.pdf")

@@ -1,13 +1,22 @@
-"""Sending a signed copy: streamed from disk, with Range, an ETag and a readable file name."""
+"""Sending a stored file: one helper for every response whose body is a blob.
+
+After the view has checked access and recorded the event (committed with the
+request, before the first byte goes out), the bytes leave in one of two ways,
+by ``FILE_SENDING``: the app streams the file itself (``send_file`` of the
+blob's path, so gunicorn's ``wsgi.file_wrapper`` uses ``sendfile``, with
+``Range``), or nginx does (``x-accel``: an empty answer naming the blob in
+``X-Accel-Redirect``; nginx's internal location aliasing ``BLOB_DIR`` sends it,
+with ``Range``). No database session or lock is held while the file streams.
+"""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import quote
 
-from flask import Response, send_file
+from flask import Response, current_app, request, send_file
 
+from ..documents.blobs import blob_store
 from ..issuance.pdf import ascii_slug
 
 #: Longest readable file name offered to the browser, before the extension.
@@ -33,14 +42,37 @@ def content_disposition(name: str, *, attachment: bool) -> str:
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def send_signed_file(path: Path, sha256: str, name: str, *, attachment: bool,
+def send_stored_file(sha256: str, name: str, *, attachment: bool,
                      mimetype: str = "application/pdf", no_store: bool = False) -> Response:
-    """The file from disk (sendfile under gunicorn), answering ``Range`` and ``If-None-Match``.
+    """The blob ``sha256`` as the answer, with ``Range``, ``If-None-Match`` and a readable name.
 
     The blob's SHA-256 is a perfect ETag: the file behind a name never changes.
-    ``no_store`` asks browsers not to keep a copy on disk (view-only papers).
+    ``no_store`` asks browsers not to keep a copy on disk (view-only papers,
+    files made for staff).
     """
-    response = send_file(path, mimetype=mimetype, conditional=True, etag=sha256)
+    config = current_app.config
+    store = blob_store(config)
+    path = store.path_for(sha256)
+    if config["FILE_SENDING"] == "x-accel":
+        response = _handed_to_nginx(path.relative_to(store.root).as_posix(), sha256, mimetype)
+    else:
+        response = send_file(path, mimetype=mimetype, conditional=True, etag=sha256)
     response.headers["Content-Disposition"] = content_disposition(name, attachment=attachment)
     response.headers["Cache-Control"] = "private, no-store" if no_store else "private, no-cache"
+    return response
+
+
+def _handed_to_nginx(stored_as: str, sha256: str, mimetype: str) -> Response:
+    """An empty answer that nginx replaces with the file (its own ``Range``, ``sendfile``).
+
+    nginx keeps this answer's Content-Type, Content-Disposition and Cache-Control
+    and, by the deployed configuration, its ETag. A revalidation that matches the
+    ETag is answered here (304) and names no file.
+    """
+    response = Response(b"", mimetype=mimetype)
+    response.set_etag(sha256)
+    response.make_conditional(request)
+    if response.status_code == 200:
+        prefix = "/" + str(current_app.config["X_ACCEL_PREFIX"]).strip("/") + "/"
+        response.headers["X-Accel-Redirect"] = prefix + stored_as
     return response

@@ -38,7 +38,7 @@ from ..issuance.models import CopyKind, IssuedCopy
 from ..issuance.pdf import ZipEntry, copy_file_name, write_zip
 from ..meetings.forms import EmptyForm
 from ..models_common import utcnow
-from .files import content_disposition, readable_file_name, send_signed_file
+from .files import content_disposition, readable_file_name, send_stored_file
 from .holding import Holding, holding_of, nothing_issued
 from .models import EventKind
 from .page_images import (
@@ -93,12 +93,14 @@ def own_item_copy_or_404(meeting_id: int, copy_id: int) -> IssuedCopy:
 
 
 def _send_copy(copy: IssuedCopy, event: EventKind, name: str, *, attachment: bool) -> Response:
-    """Stream a copy's signed file; the event counts a whole read, not each range."""
+    """Send a copy's signed file; the event counts a whole read, not each range.
+
+    The event is committed with the request, before the file's first byte leaves.
+    """
     if request.method == "GET" and not request.headers.get("Range"):
         record_event(db.session, copy, event, _visitor())
     assert copy.blob_sha256 is not None
-    return send_signed_file(blob_store(current_app.config).path_for(copy.blob_sha256),
-                            copy.blob_sha256, name, attachment=attachment)
+    return send_stored_file(copy.blob_sha256, name, attachment=attachment)
 
 
 def _copy_name(copy: IssuedCopy) -> str:
@@ -168,8 +170,7 @@ def copy_file(meeting_id: int, copy_id: int) -> Response:
     if request.method == "GET":
         _record_opening(copy)
     assert copy.blob_sha256 is not None
-    return send_signed_file(_copy_path(copy), copy.blob_sha256, _copy_name(copy),
-                            attachment=False)
+    return send_stored_file(copy.blob_sha256, _copy_name(copy), attachment=False)
 
 
 @bp.get("/copies/<int:copy_id>/pages/<int:page>.webp")
