@@ -67,7 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     configure_auth(app)
     configure_i18n(app)
     configure_blueprints(app)
-    configure_celery(app)
+    configure_issuance(app)
     configure_cli(app)
     if app.config.get("BEHIND_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
@@ -294,12 +294,23 @@ def configure_blueprints(app: Flask) -> None:
     init_ops(app)  # health, readiness, metrics; last, so its timing runs first
 
 
-def configure_celery(app: Flask) -> None:
-    """Point Celery at the broker; a unit lost with its worker comes back after the lease."""
-    from .extensions import celery_app
+def configure_issuance(app: Flask) -> None:
+    """Set up the one issuance driver: Celery's broker and sweep, or this process's thread.
 
+    The default (``worker``) needs nothing here: ``flask issuance worker`` polls."""
+    from .extensions import celery_app
+    from .issuance.dispatcher import EmbeddedRunner
+    from .issuance.runner import SWEEP_TASK, dispatch_mode
+
+    if dispatch_mode(app.config) == "thread":
+        app.extensions["issuance_runner"] = EmbeddedRunner(app)
     lease = int(app.config["ISSUANCE_LEASE_SECONDS"])
     celery_app.conf.update(
+        # Beat (``celery -A meetingsvc.jobs beat``, or ``worker -B`` on one worker)
+        # re-offers units whose offer or lease ran out: nothing waits for a reader.
+        beat_schedule={"issuance-sweep": {
+            "task": SWEEP_TASK, "schedule": float(app.config["ISSUANCE_SWEEP_SECONDS"])}},
+        beat_schedule_filename=str(Path(app.instance_path) / "celerybeat-schedule"),
         broker_url=app.config.get("CELERY_BROKER_URL") or "memory://",
         task_acks_late=True,
         task_reject_on_worker_lost=True,

@@ -319,18 +319,46 @@ def renew_command(before: datetime | None) -> None:
 
 
 @issuance_cli.command("run")
-@click.option("--pool", is_flag=True, help="Use the process pool, as the web service does.")
+@click.option("--pool", is_flag=True, help="Use the signing pool, as the worker does.")
 def issuance_run_command(pool: bool) -> None:
     """Make every pending issuance unit now, then stop."""
     from flask import current_app
 
-    from .issuance.runner import EmbeddedRunner, run_units_inline
+    from .issuance.dispatcher import drain, open_pool
+    from .issuance.runner import run_units_inline, worker_name
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if pool:
-        runner = EmbeddedRunner(app)
-        runner.wake()
-        runner.join()
-        click.echo("no issuance unit left to claim")
+        with open_pool(app) as workers:
+            click.echo(f"{drain(app, workers, worker_name())} units processed")
         return
     click.echo(f"{run_units_inline(app)} units processed")
+
+
+@issuance_cli.command("worker")
+@click.option("--poll", type=float, default=None,
+              help="Seconds between looks for work (ISSUANCE_POLL_SECONDS).")
+def issuance_worker_command(poll: float | None) -> None:
+    """Run the deployment's one issuance dispatcher until SIGTERM or Ctrl-C."""
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from .issuance.dispatcher import Dispatcher
+    from .issuance.runner import dispatch_mode
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    mode = dispatch_mode(app.config)
+    if mode != "worker":
+        raise click.ClickException(
+            f"Issuance here is dispatched by {mode!r}, not this worker: with a broker run "
+            "`celery -A meetingsvc.jobs worker -B`; set ISSUANCE_DISPATCH = 'worker' otherwise.")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    dispatcher = Dispatcher(app, poll)
+    click.echo(f"issuance worker: looking for work every {dispatcher.poll_seconds:g} s",
+               err=True)
+    dispatcher.run(stop)
+    click.echo(f"issuance worker stopped after {dispatcher.units_done} units", err=True)

@@ -1,7 +1,11 @@
 """Celery tasks: ``celery -A meetingsvc.jobs worker`` runs issuance units from the broker.
 
-Used when ``MEETINGSVC_CELERY_BROKER_URL`` is set; otherwise the web process's
-embedded pool runs the same units (``issuance.runner``).
+Used when ``MEETINGSVC_CELERY_BROKER_URL`` is set; otherwise the one issuance worker
+process runs the same units (``issuance.dispatcher``). Importing this module builds
+nothing: a Celery worker or beat builds its Flask app when it starts (``celeryd_init``,
+``beat_init``), which also points Celery at the broker from the app's settings.
+Exactly one beat runs per deployment (``celery -A meetingsvc.jobs beat``, or ``-B`` on
+one worker): its sweep re-offers units whose offer or lease ran out.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ _flask_app: Flask | None = None
 
 
 def flask_app() -> Flask:
-    """The web app in the web process; a worker process builds its own, once."""
+    """The web app in the web process; a Celery process builds its own, once."""
     global _flask_app
     if has_app_context():
         return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
@@ -40,43 +44,41 @@ def issue_unit(unit_id: int) -> str:
         try:
             if not production.is_initialised():
                 production.init_worker(runner.worker_config(app))
-            spec = runner.claim_next(app, runner.worker_name(), unit_id=unit_id)
-            if spec is None:
+            if not runner.run_one(app, runner.worker_name(), unit_id=unit_id):
                 return "skipped"
-            try:
-                result: Any = production.produce_unit(spec)
-                error = None
-            except Exception as exc:  # recorded on the unit, retried up to the limit
-                log.exception("issuance unit %s failed", unit_id)
-                result, error = None, f"{type(exc).__name__}: {exc}"
-            runner.record_unit_outcome(app, spec, result, error)
-            if result is None or not result.complete:
-                runner.enqueue_claimable_units(app)
+            runner.offer_units(app)  # the unit again, if it is to be retried
             return "done"
         finally:
             db.session.remove()
 
 
-def enqueue_claimable_units() -> int:
-    """Send a task for every unit that is pending or whose lease ran out."""
-    return runner.enqueue_claimable_units(flask_app())
+@celery.task(name=runner.SWEEP_TASK, ignore_result=True)
+def sweep_units() -> int:
+    """Beat's periodic sweep: offer again what a lost message or a dead worker left."""
+    app = flask_app()
+    with app.app_context():
+        count = runner.offer_units(app)
+    if count:
+        log.info("offered %s issuance units again", count)
+    return count
+
+
+@signals.celeryd_init.connect
+@signals.beat_init.connect
+def _configure(**_kwargs: Any) -> None:
+    """A starting worker or beat reads the settings: the broker, the sweep's schedule."""
+    flask_app()
 
 
 @signals.worker_process_init.connect
 def _fresh_connections(**_kwargs: Any) -> None:
     """A forked worker must not share the parent's database connections."""
     if _flask_app is not None:
-        db.engine.dispose(close=False)
+        with _flask_app.app_context():
+            db.engine.dispose(close=False)
 
 
 @signals.worker_ready.connect
 def _resume(**_kwargs: Any) -> None:
-    """A (re)started worker picks up whatever a dead one left behind."""
-    count = enqueue_claimable_units()
-    if count:
-        log.info("resuming %s issuance units", count)
-
-
-if not has_app_context():
-    # Imported by ``celery -A meetingsvc.jobs``: configure the broker from the app's settings.
-    flask_app()
+    """A (re)started worker offers at once whatever is not on offer."""
+    sweep_units()

@@ -1,10 +1,9 @@
 """The WSGI entry point for gunicorn: ``gunicorn meetingsvc.wsgi:app``.
 
-On start it resumes any issuance a killed service left unfinished.
+The web processes only serve: issuance runs in the one issuance worker
+(``flask --app meetingsvc issuance worker``) or in Celery workers.
 """
 
 from meetingsvc import create_app
-from meetingsvc.issuance.runner import resume_unfinished
 
 app = create_app()
-resume_unfinished(app)

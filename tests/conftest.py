@@ -90,6 +90,9 @@ def base_test_config(instance: Path) -> dict[str, Any]:
         "VERIFY_MAX_UPLOAD_BYTES": 2 * 1024 * 1024,
         # Tests sign in with a password; the two-factor tests turn this on.
         "REQUIRE_2FA_FOR_STAFF": False,
+        # A page that starts issuing wakes a thread of the test's process (and joins it
+        # at teardown); the worker process is tested on its own (test_dispatcher).
+        "ISSUANCE_DISPATCH": "thread",
     }
 
 

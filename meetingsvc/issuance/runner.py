@@ -1,26 +1,23 @@
-"""Driving issuance: the embedded worker pool, or Celery tasks when a broker is set.
+"""Driving issuance: the steps every driver shares, and telling a driver there is work.
 
-Both drivers do the same three steps per unit, each in its own transaction:
-claim it (a lease), make its files in a worker process, record the result.
-A driver that dies mid-unit leaves a lease that runs out; the unit is then
-claimed again and redone with the same copy rows and numbers.
+There is one driver per deployment: the issuance worker process (``dispatcher``), or
+Celery workers when a broker is set (``meetingsvc.jobs``). Both do the same three
+steps per unit, each in its own transaction: claim it (a lease), make its files,
+record the result. A driver that dies mid-unit leaves a lease that runs out; the unit
+is then claimed again and redone with the same copy rows and numbers.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
-
-from signing import WorkerPool
-from signing.pool import default_processes
 
 from ..extensions import celery_app, db
 from ..mail import DeliveryOutcome, MailError, MailSettings, smtp_outbox
@@ -33,9 +30,9 @@ from .services import (
     LinkSettings,
     build_unit_spec,
     claim_unit,
-    claimable_unit_ids,
     fail_unit,
     holds_claim,
+    offer_claimable_units,
     record_unit_result,
 )
 from .units import UnitResult, UnitSpec
@@ -48,6 +45,8 @@ log = logging.getLogger(__name__)
 #: The Celery task that makes one unit (``meetingsvc.jobs.issue_unit``). It is sent by
 #: name, so the runner does not depend on the module that defines the Celery driver.
 ISSUE_UNIT_TASK = "meetingsvc.issue_unit"
+#: The Celery beat task that re-offers units whose offer or lease ran out.
+SWEEP_TASK = "meetingsvc.sweep_units"
 
 
 def worker_name() -> str:
@@ -149,115 +148,74 @@ def send_notices(app: Flask, job_id: int) -> DeliveryOutcome:
         return DeliveryOutcome(0, len(waiting))
 
 
+def run_one(app: Flask, worker: str, unit_id: int | None = None) -> bool:
+    """Claim a unit (this one, or the next), make it in this process, record it.
+
+    The Celery task and the inline runner share it; the pool's dispatcher does the same
+    three steps with the making in a pool process. ``False`` when nothing was claimed."""
+    from .production import produce_unit
+
+    spec = claim_next(app, worker, unit_id=unit_id)
+    if spec is None:
+        return False
+    try:
+        result: UnitResult | None = produce_unit(spec)
+        error = None
+    except Exception as exc:  # a unit that breaks is recorded, never lost
+        log.exception("issuance unit %s failed", spec.unit_id)
+        result, error = None, f"{type(exc).__name__}: {exc}"
+    record_unit_outcome(app, spec, result, error)
+    return True
+
+
 def run_units_inline(app: Flask, worker: str | None = None) -> int:
     """Make every claimable unit in this process, one after the other (tests, the CLI)."""
-    from .production import init_worker, produce_unit
+    from .production import init_worker
 
     worker = worker or worker_name()
     init_worker(worker_config(app))
     done = 0
-    while (spec := claim_next(app, worker)) is not None:
-        try:
-            result: UnitResult | None = produce_unit(spec)
-            error = None
-        except Exception as exc:  # a unit that breaks is recorded, never lost
-            log.exception("issuance unit %s failed", spec.unit_id)
-            result, error = None, f"{type(exc).__name__}: {exc}"
-        record_unit_outcome(app, spec, result, error)
+    while run_one(app, worker):
         done += 1
     return done
 
 
-class EmbeddedRunner:
-    """Runs issuance units on a process pool, fed from a background thread of the web process.
-
-    ``wake()`` after a job is created; the thread works until nothing is left to claim,
-    then stops (and its pool with it). Several web processes may each run one: the
-    claims keep them from doing the same unit twice.
-    """
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._again = threading.Event()
-
-    def wake(self) -> None:
-        with self._lock:
-            self._again.set()
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="issuance",
-                                                daemon=True)
-                self._thread.start()
-
-    def join(self, timeout: float | None = None) -> None:
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-
-    def _run(self) -> None:
-        from .production import init_worker
-
-        worker = worker_name()
-        with self.app.app_context():
-            try:
-                processes = self.app.config["ISSUANCE_PROCESSES"] or default_processes()
-                with WorkerPool(init_worker, (worker_config(self.app),),
-                                processes=processes, chunksize=1,
-                                preload=["meetingsvc.issuance.production"]) as pool:
-                    while self._again.is_set():
-                        self._again.clear()
-                        self._drain(pool, worker)
-            except Exception:
-                log.exception("the issuance runner stopped")
-            finally:
-                db.session.remove()
-
-    def _drain(self, pool: WorkerPool, worker: str) -> None:
-        from .production import produce_unit
-
-        in_flight: dict[int, UnitSpec] = {}  # input position -> the unit's spec
-        positions = itertools.count()
-
-        def claimed() -> Iterator[UnitSpec]:
-            while (spec := claim_next(self.app, worker)) is not None:
-                in_flight[next(positions)] = spec
-                yield spec
-
-        for outcome in pool.imap(produce_unit, claimed()):
-            record_unit_outcome(self.app, in_flight.pop(outcome.index),
-                                outcome.value if outcome.ok else None, outcome.error)
+def dispatch_mode(config: Mapping[str, Any]) -> str:
+    """Who runs issuance units: ``celery`` (a broker is set), ``worker`` or ``thread``."""
+    if config.get("CELERY_BROKER_URL"):
+        return "celery"
+    mode = str(config["ISSUANCE_DISPATCH"])
+    if mode not in ("worker", "thread"):
+        raise ValueError(f"ISSUANCE_DISPATCH must be 'worker' or 'thread', not {mode!r}")
+    return mode
 
 
 def start_runner(app: Flask) -> None:
-    """Wake whatever runs issuance: enqueue Celery tasks, or the embedded pool."""
-    if app.config.get("CELERY_BROKER_URL"):
-        enqueue_claimable_units(app)
-        return
-    runner: EmbeddedRunner = app.extensions.setdefault("issuance_runner", EmbeddedRunner(app))
-    runner.wake()
+    """Tell whatever dispatches issuance that new units wait, after their job is committed.
+
+    With Celery: offer them to the broker, once. With the issuance worker process (the
+    default): nothing, it finds them on its next poll. In ``thread`` mode (tests, a
+    single-process development server): wake this process's dispatcher thread."""
+    mode = dispatch_mode(app.config)
+    if mode == "celery":
+        offer_units(app)
+    elif mode == "thread":
+        app.extensions["issuance_runner"].wake()  # installed by create_app
 
 
-def enqueue_claimable_units(app: Flask) -> int:
-    """Send a Celery task for every unit that is pending or whose lease ran out."""
+def offer_units(app: Flask) -> int:
+    """Send a Celery task for each unit nobody is working on or has been offered.
+
+    A unit is offered for a lease (``lease_until`` on a pending unit), so this is also
+    the periodic sweep: a unit whose offer or claim ran out (its message or its worker
+    was lost) is offered again; one offered recently is not, however often this runs."""
     with app.app_context():
         session = db.new_session()  # never the caller's request session
         try:
-            ids = claimable_unit_ids(session)
+            ids = offer_claimable_units(session, lease(app))
+            session.commit()
         finally:
             session.close()
     for unit_id in ids:
         celery_app.send_task(ISSUE_UNIT_TASK, args=(unit_id,))
     return len(ids)
-
-
-def resume_unfinished(app: Flask) -> None:
-    """After a restart, pick up units left pending or with an expired lease."""
-    with app.app_context():
-        session = db.new_session()
-        try:
-            unfinished = bool(claimable_unit_ids(session))
-        finally:
-            session.close()
-    if unfinished:
-        start_runner(app)

@@ -79,9 +79,28 @@ def claim_unit(session: Session, worker: str, lease: timedelta,
     return session.get(IssuanceUnit, claimed, populate_existing=True)
 
 
-def claimable_unit_ids(session: Session) -> list[int]:
-    return list(session.scalars(
-        select(IssuanceUnit.id).where(_claimable(utcnow())).order_by(IssuanceUnit.id)))
+def has_claimable_unit(session: Session) -> bool:
+    """One cheap indexed query: the issuance worker's poll."""
+    return session.scalar(select(IssuanceUnit.id).where(_claimable(utcnow())).limit(1)) \
+        is not None
+
+
+def offer_claimable_units(session: Session, lease: timedelta) -> list[int]:
+    """Mark for offering, in one update, each unit nobody holds or was offered lately.
+
+    A pending unit's ``lease_until`` is its offer's: until then a message for it is
+    believed to be on its way to a worker. A claim that ran out goes back to pending,
+    so its late worker can no longer record a result (its claim is not in force)."""
+    now = utcnow()
+    offerable = or_(
+        and_(IssuanceUnit.status == UnitStatus.PENDING.value,
+             or_(IssuanceUnit.lease_until.is_(None), IssuanceUnit.lease_until < now)),
+        and_(IssuanceUnit.status == UnitStatus.RUNNING.value, IssuanceUnit.lease_until < now))
+    ids = list(session.scalars(
+        update(IssuanceUnit).where(offerable)
+        .values(status=UnitStatus.PENDING.value, claimed_by=None, lease_until=now + lease)
+        .returning(IssuanceUnit.id)))
+    return sorted(ids)
 
 
 @dataclass(frozen=True)

@@ -158,9 +158,7 @@ def show_job(meeting_id: int, job_id: int) -> str:
 @roles_required(*STAFF_ROLES)
 def job_progress_json(meeting_id: int, job_id: int) -> Response:
     job = job_of_or_404(staff_meeting_or_404(meeting_id).id, job_id)
-    progress = job_progress(db.session, job)
-    if progress.status == JobStatus.RUNNING.value:
-        start_runner(current_app._get_current_object())  # type: ignore[attr-defined]
+    progress = job_progress(db.session, job)  # reading only: never offers work
     # The state's one name (labels.JOB_STATUS_LABELS), in the reader's language.
     return jsonify(progress.to_dict() | {
         "status_label": _(JOB_STATUS_LABELS[JobStatus(progress.status)])})

@@ -1,4 +1,5 @@
-"""The Celery path: real workers on the machine's Redis, one killed with SIGKILL mid-job."""
+"""The Celery path: real workers on the machine's Redis, one killed with SIGKILL mid-job,
+its units offered again by beat's sweep with nobody watching; reading progress offers nothing."""
 
 from __future__ import annotations
 
@@ -6,21 +7,23 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from meetingsvc.accounts.models import Role
 from meetingsvc.issuance.models import IssuanceUnit, IssuedCopy
+from meetingsvc.issuance.runner import offer_units
 from meetingsvc.meetings.models import Invitation
+from meetingsvc.models_common import utcnow
 from meetingsvc.tracking.models import DeliveryEvent
 from tests.confirming import confirmed_post
 from tests.conftest import unavailable
-from tests.issuance.test_crash import expire_leases
+from tests.issuance.test_crash import LEASE_SECONDS, job_status, wait_until, worker_environment
 
 REDIS_URL = os.environ.get("MEETINGSVC_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,28 +41,18 @@ def broker() -> str:
 
 @pytest.fixture
 def app_config(app_config, broker):
-    return app_config | {"CELERY_BROKER_URL": broker, "ISSUANCE_LEASE_SECONDS": 3600}
+    return app_config | {"CELERY_BROKER_URL": broker, "ISSUANCE_LEASE_SECONDS": LEASE_SECONDS}
 
 
 @pytest.fixture
 def start_worker(app) -> Iterator:
     workers: list[subprocess.Popen] = []
-    config = app.config
-    env = os.environ | {
-        "MEETINGSVC_SECRET_KEY": config["SECRET_KEY"],
-        "MEETINGSVC_INSTANCE_PATH": app.instance_path,
-        "MEETINGSVC_DATABASE_URL": config["DATABASE_URL"],
-        "MEETINGSVC_BLOB_DIR": config["BLOB_DIR"],
-        "MEETINGSVC_PKI_DIR": config["PKI_DIR"],
-        "MEETINGSVC_DEV_PKI_PASSPHRASE": config["DEV_PKI_PASSPHRASE"],
-        "MEETINGSVC_TSA_URL": config["TSA_URL"],
-        "MEETINGSVC_CELERY_BROKER_URL": config["CELERY_BROKER_URL"],
-        "MEETINGSVC_ISSUANCE_LEASE_SECONDS": str(config["ISSUANCE_LEASE_SECONDS"]),
-    }
+    env = worker_environment(app, CELERY_BROKER_URL=app.config["CELERY_BROKER_URL"],
+                             ISSUANCE_SWEEP_SECONDS=1)
 
     def start() -> subprocess.Popen:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "meetingsvc.jobs", "worker",
+            [sys.executable, "-m", "celery", "-A", "meetingsvc.jobs", "worker", "--beat",
              "--concurrency", "2", "--loglevel", "WARNING", "--without-gossip",
              "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=env, start_new_session=True,
@@ -72,16 +65,6 @@ def start_worker(app) -> Iterator:
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(10)
-
-
-def wait_for(condition, timeout: float, what: str, poke=None) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        if poke:
-            poke()
-        time.sleep(0.2)
 
 
 def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
@@ -102,17 +85,16 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
 
     total_units = session.scalar(select(func.count()).select_from(IssuanceUnit))
     first = start_worker()
-    wait_for(lambda: done_units() >= 1, 120, "the first unit")
+    wait_until(lambda: done_units() >= 1, 240, "the first unit")
     os.killpg(first.pid, signal.SIGKILL)
     first.wait(10)
     assert done_units() < total_units, "the worker finished before it could be killed"
-    # The restarted worker takes over what the dead one held once the leases have run out.
-    assert expire_leases(session) >= 1, "the dead worker left no unit to take over"
 
+    # Nobody opens the progress page: beat's sweep in the new worker offers the dead
+    # worker's units again once their leases (and the lost messages' offers) run out.
     start_worker()
-    progress_url = f"/meetings/{meeting.id}/issuance/{job_id}/progress.json"
-    wait_for(lambda: client.get(progress_url).json["status"] == "completed", 240,
-             "the job to complete after the restart")
+    wait_until(lambda: job_status(session, job_id) == "completed", 240,
+               "the job to complete after the restart")
 
     session.expire_all()
     copies = session.scalars(select(IssuedCopy)).all()
@@ -129,3 +111,25 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
     assert delivered and all(count == 1 for _, count in delivered)
     electronic = [c for c in copies if c.channel != "print"]
     assert len(delivered) == len(electronic)
+
+
+def test_reading_progress_offers_nothing_and_an_offer_stands_until_its_lease(
+        app, session, prepared, client, sign_in, make_user, broker):
+    sign_in(make_user(Role.SECRETARIAT))
+    meeting = prepared.meeting
+    queue = redis.Redis.from_url(broker)
+    assert confirmed_post(client, f"/meetings/{meeting.id}/issue").status_code == 302
+    job_id = session.scalar(select(IssuanceUnit.job_id))
+    units = session.scalar(select(func.count()).select_from(IssuanceUnit))
+    assert queue.llen("celery") == units  # each unit offered once, when the job started
+
+    for _ in range(20):
+        progress = client.get(f"/meetings/{meeting.id}/issuance/{job_id}/progress.json")
+        assert progress.json["status"] == "running"
+    assert queue.llen("celery") == units
+    assert offer_units(app) == 0  # what is on offer is not offered again
+
+    session.execute(update(IssuanceUnit).values(lease_until=utcnow() - timedelta(seconds=1)))
+    session.commit()
+    assert offer_units(app) == units  # an offer that ran out is made again
+    assert queue.llen("celery") == 2 * units

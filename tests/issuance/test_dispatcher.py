@@ -1,0 +1,53 @@
+"""The dispatcher's thread form never misses a wake-up, and the worker command refuses to be
+a second dispatcher beside Celery."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+from meetingsvc.issuance import dispatcher
+from meetingsvc.issuance.dispatcher import EmbeddedRunner
+
+
+def test_a_wake_up_during_a_drain_or_after_the_last_one_is_never_lost(app, monkeypatch):
+    drains: list[int] = []
+    release, third_running = threading.Event(), threading.Event()
+    runner = EmbeddedRunner(app)
+
+    def drain(_app, _pool, _worker) -> int:
+        drains.append(1)
+        if len(drains) == 1:
+            runner.wake()  # a job committed while the first drain runs
+        elif len(drains) == 3:
+            third_running.set()
+            release.wait(30)
+        return 0
+
+    monkeypatch.setattr(dispatcher, "open_pool", lambda _app: contextlib.nullcontext())
+    monkeypatch.setattr(dispatcher, "drain", drain)
+
+    runner.wake()
+    runner.join(30)
+    assert len(drains) == 2  # the wake-up that came mid-drain got a drain of its own
+
+    # The thread has decided to stop (under the lock): the next wake-up starts a new one.
+    runner.wake()
+    assert third_running.wait(30)
+    runner.wake()  # a wake-up while it drains adds one more drain, not a thread
+    release.set()
+    runner.join(30)
+    assert len(drains) == 4
+    assert runner._thread is None
+
+
+def test_the_worker_command_refuses_to_run_beside_another_dispatcher(app, runner):
+    app.config["CELERY_BROKER_URL"] = "redis://127.0.0.1:1/0"
+    result = runner.invoke(args=["issuance", "worker"])
+    assert result.exit_code != 0
+    assert "celery -A meetingsvc.jobs worker -B" in result.output
+
+    app.config["CELERY_BROKER_URL"] = None
+    app.config["ISSUANCE_DISPATCH"] = "somewhere"
+    result = runner.invoke(args=["issuance", "worker"])
+    assert result.exit_code != 0
