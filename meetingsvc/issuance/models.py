@@ -94,7 +94,8 @@ class IssuanceUnit(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     status: Mapped[str] = mapped_column(String(20), default=UnitStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(default=0)
-    #: Which worker holds the unit, and until when.
+    #: Which worker holds the unit, and until when. On a pending unit offered to Celery,
+    #: ``lease_until`` is when the offer runs out and the sweep may offer it again.
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(String(1000))
