@@ -53,9 +53,9 @@ from meetingsvc.demo.pdfs import render_generic_pdf  # noqa: E402
 from meetingsvc.documents.blobs import BlobStore  # noqa: E402
 from meetingsvc.documents.services import DocumentDetails, Upload, create_document  # noqa: E402
 from meetingsvc.extensions import Base, db  # noqa: E402
+from meetingsvc.issuance.dispatcher import EmbeddedRunner  # noqa: E402
 from meetingsvc.issuance.models import IssuanceJob, IssuedCopy  # noqa: E402
 from meetingsvc.issuance.planning import start_issuance  # noqa: E402
-from meetingsvc.issuance.runner import EmbeddedRunner  # noqa: E402
 from meetingsvc.meetings.services import MeetingDetails, add_agenda_item, create_meeting  # noqa: E402
 from signing import LocalTsaServer, TimestampAuthority, create_dev_pki  # noqa: E402
 
