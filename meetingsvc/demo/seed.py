@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from ..documents.models import Audience
 from ..documents.services import DocumentDetails, Upload, create_document
 from ..meetings.models import Invitation, InvitationRole
 from ..meetings.services import MeetingDetails, add_agenda_item, create_meeting
+from ..ops.logging_setup import quieted
 from ..timezones import zone_named
 from .comments import seed_comments
 from .consultation import seed_consultation
@@ -26,6 +28,7 @@ from .meetings import AUDIENCE_STANDING_COMMITTEE, DemoMeeting, demo_meetings
 from .pdfs import render_document_pdf
 from .people import BODIES, GUESTS, MEMBERS
 
+log = logging.getLogger(__name__)
 DELEGATE_PASSWORD = "demo-daibieu-2026"  # noqa: S105 - public demo accounts, documented
 #: The accounts a newcomer signs in with, by role: (username, password).
 DEMO_PASSWORDS = {
@@ -55,7 +58,17 @@ def seed_demo(
     progress: Callable[[str], None] = lambda _line: None,
     today: date | None = None,
 ) -> str:
-    """Create the bodies, the people and two meetings with their papers; flushes, no commit."""
+    """Create the bodies, the people and two meetings with their papers; flushes, no commit.
+
+    The log gets one summary line, not a line for each account, paper and audit entry."""
+    with quieted("meetingsvc"):
+        summary = _seed_everything(session, config, progress, today)
+    log.info("%s", summary)
+    return summary
+
+
+def _seed_everything(session: Session, config: Mapping[str, Any],
+                     progress: Callable[[str], None], today: date | None) -> str:
     bodies = _seed_bodies(session)
     users = _seed_people(session, bodies)
     progress(f"{len(users)} accounts, {len(bodies)} bodies")
