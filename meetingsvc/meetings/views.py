@@ -22,8 +22,6 @@ from ..access import (
     visible_meeting_or_404,
 )
 from ..accounts.models import Body, Role, User
-from ..documents.entitlement import entitled_documents
-from ..documents.models import Document
 from ..errors import DomainError
 from ..extensions import db
 from ..forms_common import choices
@@ -31,17 +29,15 @@ from ..issuance.services import jobs_of
 from ..labels import INVITATION_ROLE_LABELS
 from ..models_common import utcnow
 from ..timezones import office_time, office_zone
-from ..tracking.portal import delegate_home, meeting_portal
+from ..tracking.portal import delegate_home, papers_seen
 from .forms import AgendaItemForm, EmptyForm, GuestForm, MeetingForm
 from .models import AgendaItem, Invitation, InvitationRole, Meeting, MeetingKind
 from .services import (
     STAFF_ROLES,
     MeetingDetails,
     add_agenda_item,
-    agenda_seen,
     create_meeting,
     guest_candidates,
-    invitation_of,
     invitation_stake,
     invitations_in_protocol_order,
     invite,
@@ -111,20 +107,10 @@ def show_meeting(meeting_id: int) -> Response | str:
         # A written consultation's container: its readers' page is the consultation's.
         return redirect(url_for("consultation.by_meeting", meeting_id=meeting.id))
     if not user.has_role(*STAFF_ROLES):
-        invitation = invitation_of(db.session, meeting, user)
-        if invitation is None:  # an auditor reads the whole meeting
-            documents = list(meeting.documents)
-            return render_template("meetings/show_readonly.html", meeting=meeting,
-                                   agenda=_numbered(_items_with(meeting, documents)),
-                                   documents=documents, invitation=None, portal=None)
-        portal = meeting_portal(db.session, meeting.id, user.id)
-        held = portal.held_document_ids
-        documents = [d for d in meeting.documents if d.id in held]
-        items = _items_with(meeting, documents, published_for=(
-            entitled_documents(db.session, invitation) if meeting.agenda_published else None))
+        seen = papers_seen(db.session, meeting, user)
         return render_template("meetings/show_readonly.html", meeting=meeting,
-                               agenda=_numbered(items), documents=documents,
-                               invitation=invitation, portal=portal)
+                               agenda=_numbered(seen.agenda), documents=seen.documents,
+                               invitation=seen.invitation, portal=seen.portal)
     guest_form = GuestForm()
     guest_form.user_id.choices = choices(
         (u.id, f"{u.full_name} — {u.title or u.username}")
@@ -340,16 +326,6 @@ def _details(form: MeetingForm) -> MeetingDetails:
 
 def _body_choices() -> list[SelectChoice]:
     return choices((b.id, b.name_vi) for b in db.session.scalars(select(Body).order_by(Body.id)))
-
-
-def _items_with(meeting: Meeting, documents: list[Document],
-                published_for: list[Document] | None = None) -> list[AgendaItem]:
-    """The agenda items a reader sees: those holding papers issued to them and, once the
-    secretariat publishes the agenda, items without papers or with papers they will get.
-    Nothing shows that an item exists for others only (the packet numbers the same)."""
-    return agenda_seen(meeting, {doc.agenda_item_id for doc in documents},
-                       None if published_for is None
-                       else {doc.agenda_item_id for doc in published_for})
 
 
 def _numbered(items: list[AgendaItem]) -> list[tuple[int, AgendaItem]]:

@@ -9,9 +9,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from ..accounts.models import User
+from ..documents.entitlement import entitled_documents
 from ..documents.models import Document
 from ..issuance.models import Channel, CopyStatus, IssuedCopy
-from ..meetings.models import Meeting
+from ..meetings.models import AgendaItem, Invitation, Meeting
+from ..meetings.services import STAFF_ROLES, agenda_seen, invitation_of
 from .models import DeliveryEvent
 from .progress import CopyProgress, copy_progress
 from .services import (
@@ -163,6 +166,45 @@ def meeting_portal(session: Session, meeting_id: int, user_id: int) -> MeetingPo
     acknowledged = acknowledged_at_of(session, [packet.id]) if packet else {}
     return MeetingPortal(items, packet, acknowledged.get(packet.id) if packet else None,
                          paper_copies_of(session, meeting_id, user_id))
+
+
+@dataclass(frozen=True)
+class PapersSeen:
+    """A meeting's papers as one reader sees them, on the page as through the API."""
+
+    documents: list[Document]
+    #: In the meeting's order; the reader numbers them from 1 (no gap for others' items).
+    agenda: list[AgendaItem]
+    #: The reader's invitation and portal: ``None`` for the secretariat and auditors.
+    invitation: Invitation | None
+    portal: MeetingPortal | None
+
+
+def papers_seen(session: Session, meeting: Meeting, user: User) -> PapersSeen:
+    """The secretariat sees everything. An invited delegate learns a document exists only
+    once it is issued to them, and sees the agenda items holding those documents and, once
+    the agenda is published, the items they will get papers for. An auditor reads every
+    document, and the items holding them."""
+    if user.has_role(*STAFF_ROLES):
+        return PapersSeen(list(meeting.documents), list(meeting.agenda_items), None, None)
+    invitation = invitation_of(session, meeting, user)
+    if invitation is None:
+        documents = list(meeting.documents)
+        return PapersSeen(documents, _agenda_with(meeting, documents), None, None)
+    portal = meeting_portal(session, meeting.id, user.id)
+    held = portal.held_document_ids
+    documents = [d for d in meeting.documents if d.id in held]
+    published = (entitled_documents(session, invitation) if meeting.agenda_published
+                 else None)
+    return PapersSeen(documents, _agenda_with(meeting, documents, published), invitation,
+                      portal)
+
+
+def _agenda_with(meeting: Meeting, documents: list[Document],
+                 published_for: list[Document] | None = None) -> list[AgendaItem]:
+    return agenda_seen(meeting, {doc.agenda_item_id for doc in documents},
+                       None if published_for is None
+                       else {doc.agenda_item_id for doc in published_for})
 
 
 def _state(copy: IssuedCopy, progress: CopyProgress | None) -> ItemState:
