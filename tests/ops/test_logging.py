@@ -85,3 +85,15 @@ def test_loading_the_demo_logs_one_summary_line(tmp_path, caplog):
     infos = [r for r in caplog.records if r.levelno == logging.INFO]
     assert [r.getMessage() for r in infos] == [summary]
     assert summary.startswith("demo loaded: ")
+
+
+def test_gunicorn_logs_its_own_lines_in_the_same_format():
+    from logging.config import DictConfigurator
+
+    from meetingsvc.ops import gunicorn_conf
+    from meetingsvc.ops.logging_setup import JsonFormatter
+
+    factory = gunicorn_conf.logconfig_dict["formatters"]["generic"]["()"]
+    assert DictConfigurator({}).resolve(factory) is JsonFormatter
+    assert gunicorn_conf.logconfig_dict["loggers"]["gunicorn.error"]["propagate"] is False
+    assert gunicorn_conf.accesslog is None  # nginx keeps the access log

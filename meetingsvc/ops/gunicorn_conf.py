@@ -1,0 +1,48 @@
+"""gunicorn's settings for production: ``gunicorn -c python:meetingsvc.ops.gunicorn_conf ...``.
+
+gunicorn's own lines (start, worker boots, timeouts) come out in the app's format
+(``MEETINGSVC_LOG_FORMAT``, JSON unless ``text``), gunicorn keeps no access log
+(nginx does, with the same request id), and in Prometheus multiprocess mode a
+dead worker's files are marked so its live gauges stop counting. The address and
+the number of workers stay on the command line (``--bind``, ``--workers``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .logging_setup import TEXT_FORMAT
+
+__all__ = ["accesslog", "child_exit", "logconfig_dict", "workers"]
+
+workers = 2
+accesslog = None
+_text = os.environ.get("MEETINGSVC_LOG_FORMAT", "json") == "text"
+
+logconfig_dict: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    # The app adds its own handler to the root logger in each worker (create_app).
+    "root": {"level": "INFO", "handlers": []},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
+    },
+    "handlers": {
+        "error_console": {"class": "logging.StreamHandler", "formatter": "generic",
+                          "stream": "ext://sys.stderr"},
+    },
+    "formatters": {
+        "generic": ({"format": TEXT_FORMAT.replace(" [%(request_id)s]", "")} if _text else
+                    {"()": "meetingsvc.ops.logging_setup.JsonFormatter"}),
+    },
+}
+
+
+def child_exit(_server: Any, worker: Any) -> None:
+    """A worker ended: in multiprocess mode its live gauges no longer count."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
