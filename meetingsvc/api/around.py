@@ -224,8 +224,7 @@ def list_consultations(page: int, per_page: int) -> Response:
 @bp.response(200, ConsultationOut)
 @problems(bp, 404)
 def read_consultation(consultation_id: int) -> Response:
-    """Read a consultation: its questions, drafts, deadline, your answers, and the others'
-    once you may see them"""
+    """Read a consultation: questions, drafts, deadline, your answers, others' once shown"""
     consultation = _consultation(consultation_id)
     if consultation is None:
         return _not_found()
@@ -265,8 +264,7 @@ def read_consultation(consultation_id: int) -> Response:
 @problems(bp, 400, 403, 404, 409, 422)
 def answer_question(data: dict[str, Any], consultation_id: int, question_id: int
                     ) -> Response:
-    """Answer a question: agree, disagree, or other with a comment (members, until the
-    deadline)"""
+    """Answer a question: agree, disagree, or other with a comment (members, until deadline)"""
     consultation = _consultation(consultation_id)
     question = db.session.get(ConsultationQuestion, question_id) if consultation else None
     if consultation is None or question is None or question.consultation_id != consultation.id:
@@ -316,8 +314,7 @@ def receipt(consultation_id: int, answer_id: int) -> Response:
 @bp.response(200, WhoAnsweredOut)
 @problems(bp, 403, 404)
 def who_answered(consultation_id: int) -> Response:
-    """Read who answered what, member by member (staff and auditors; members once the
-    answers are shown to them)"""
+    """Read who answered what, member by member (staff, auditors; members once shown)"""
     consultation = _consultation(consultation_id)
     if consultation is None:
         return _not_found()
@@ -341,8 +338,7 @@ def who_answered(consultation_id: int) -> Response:
 @bp.response(200, ResultOut)
 @problems(bp, 404, 409)
 def result(consultation_id: int) -> Response:
-    """Read the tally of a closed consultation: per question, the answers and whether it
-    passed"""
+    """Read a closed consultation's tally: per question, the answers and whether it passed"""
     consultation = _consultation(consultation_id)
     if consultation is None:
         return _not_found()
