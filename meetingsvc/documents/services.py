@@ -6,12 +6,12 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pikepdf
 from flask_babel import gettext
@@ -72,6 +72,23 @@ class Upload:
     active_content: ActiveContentPolicy = ActiveContentPolicy.REMOVE
     #: What the file may decompress to.
     pdf_limits: PdfLimits = PdfLimits()
+
+
+def configured_upload(stream: BinaryIO, filename: str | None,
+                      config: Mapping[str, Any]) -> Upload:
+    """An upload bounded and checked as the application's settings say."""
+    return Upload(stream, filename or "document.pdf", int(config["MAX_UPLOAD_BYTES"]),
+                  active_content=ActiveContentPolicy(config["ACTIVE_CONTENT_POLICY"]),
+                  pdf_limits=PdfLimits(int(config["MAX_PDF_DECOMPRESSED_BYTES"]),
+                                       int(config["MAX_PDF_OBJECTS"])))
+
+
+def record_refused_upload(session: Session, meeting_id: int, filename: str | None,
+                          error: DomainError, actor: Actor) -> None:
+    """Undo everything a refused upload started, then record why it was refused."""
+    session.rollback()
+    record(session, "document.upload_refused", actor, meeting_id=meeting_id,
+           details={"filename": filename, "reason": str(error)})
 
 
 #: Told what was removed from an upload, e.g. to show it to the secretariat.
@@ -262,15 +279,18 @@ def _check_details(session: Session, meeting: Meeting, details: DocumentDetails)
     if details.audience is Audience.BODY_MEMBERS and (
         details.audience_body_id is None or session.get(Body, details.audience_body_id) is None
     ):
-        raise DocumentError(N_("Choose the body whose members receive the document."))
+        raise DocumentError(N_("Choose the body whose members receive the document."),
+                            field="audience_body_id")
     if details.audience is Audience.NAMED:
         if not details.named_user_ids:
-            raise DocumentError(N_("Choose at least one delegate to receive the document."))
+            raise DocumentError(N_("Choose at least one delegate to receive the document."),
+                                field="named_user_ids")
         invited = set(session.scalars(
             select(Invitation.user_id).where(Invitation.meeting_id == meeting.id)
         ))
         if not details.named_user_ids <= invited:
-            raise DocumentError(N_("Only invited delegates can be named as recipients."))
+            raise DocumentError(N_("Only invited delegates can be named as recipients."),
+                                field="named_user_ids")
 
 
 def _display_filename(filename: str) -> str:

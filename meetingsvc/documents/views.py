@@ -30,30 +30,29 @@ from ..access import (
     visible_meeting_or_404,
 )
 from ..accounts.models import Body
-from ..audit.services import record
 from ..errors import DomainError
 from ..extensions import db
 from ..forms_common import choices
 from ..meetings.forms import EmptyForm
 from ..meetings.models import AgendaItem, Meeting
-from ..meetings.services import STAFF_ROLES, invitation_of
+from ..meetings.services import STAFF_ROLES
 from ..tracking.dashboard import document_holders
 from ..tracking.files import send_stored_file
-from ..tracking.portal import meeting_portal
+from ..tracking.portal import papers_seen
 from .blobs import blob_store
 from .forms import DocumentForm, VersionForm
 from .models import Audience, Confidentiality, Document
-from .pdfcheck import PdfLimits
 from .sanitize import ActiveContentReport
 from .services import (
-    ActiveContentPolicy,
     DocumentDetails,
     Upload,
     add_version,
+    configured_upload,
     create_document,
     create_record,
     delete_unissued_document,
     document_in_meeting,
+    record_refused_upload,
     references_outside,
 )
 
@@ -61,11 +60,7 @@ bp = Blueprint("documents", __name__, url_prefix="/meetings/<int:meeting_id>")
 
 
 def _upload(file: FileStorage) -> Upload:
-    config = current_app.config
-    return Upload(file.stream, file.filename or "document.pdf", config["MAX_UPLOAD_BYTES"],
-                  active_content=ActiveContentPolicy(config["ACTIVE_CONTENT_POLICY"]),
-                  pdf_limits=PdfLimits(config["MAX_PDF_DECOMPRESSED_BYTES"],
-                                       config["MAX_PDF_OBJECTS"]))
+    return configured_upload(file.stream, file.filename, current_app.config)
 
 
 def _flash_removed(report: ActiveContentReport) -> None:
@@ -75,9 +70,7 @@ def _flash_removed(report: ActiveContentReport) -> None:
 
 def refuse_upload(meeting_id: int, file: FileStorage, error: DomainError) -> None:
     """Undo everything the upload started, then record and show why it was refused."""
-    db.session.rollback()
-    record(db.session, "document.upload_refused", current_actor(), meeting_id=meeting_id,
-           details={"filename": file.filename, "reason": str(error)})
+    record_refused_upload(db.session, meeting_id, file.filename, error, current_actor())
     flash_error(error)
 
 
@@ -165,15 +158,11 @@ def show_document(meeting_id: int, document_id: int) -> str:
                                form=VersionForm(), staff=True,
                                holders=document_holders(db.session, document),
                                deletable=not references_outside(db.session, document))
-    invitation = invitation_of(db.session, meeting, user)
-    portal = None
-    if invitation is not None:
-        # A delegate learns a document exists only once it is issued to them.
-        portal = meeting_portal(db.session, meeting.id, user.id)
-        if document.id not in portal.held_document_ids:
-            abort(404)
+    seen = papers_seen(db.session, meeting, user)
+    if document not in seen.documents:
+        abort(404)
     return render_template("documents/show.html", meeting=meeting, document=document,
-                           form=None, staff=False, portal=portal)
+                           form=None, staff=False, portal=seen.portal)
 
 
 @bp.post("/documents/<int:document_id>/versions")

@@ -170,7 +170,7 @@ def uninvite(session: Session, invitation: Invitation, actor: Actor, confirmed: 
 def add_agenda_item(session: Session, meeting: Meeting, title: str, presenter: str | None,
                     actor: Actor) -> AgendaItem:
     if not title.strip():
-        raise MeetingError(N_("An agenda item needs a title."))
+        raise MeetingError(N_("An agenda item needs a title."), field="title")
     last = session.scalar(
         select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)
     )
@@ -186,7 +186,7 @@ def add_agenda_item(session: Session, meeting: Meeting, title: str, presenter: s
 def update_agenda_item(session: Session, item: AgendaItem, title: str, presenter: str | None,
                        actor: Actor) -> None:
     if not title.strip():
-        raise MeetingError(N_("An agenda item needs a title."))
+        raise MeetingError(N_("An agenda item needs a title."), field="title")
     item.title = title.strip()
     item.presenter = (presenter or "").strip() or None
     record(session, "agenda.item_updated", actor, object_type="agenda_item", object_id=item.id,
