@@ -28,8 +28,8 @@ run: venv debs translations instance static-vendor
 	@echo "meetingsvc on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@echo "  demo accounts: secretariat thuky / demo-thuky-2026, delegate lyminhhoang / demo-daibieu-2026,"
 	@echo "  auditor kiemtra / demo-kiemtra-2026 (more in README.md)"
-	$(VENV)/bin/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) \
-		--access-logfile - "meetingsvc.wsgi:app"
+	@# gunicorn serves; one `flask issuance worker` signs; honcho keeps both and stops both.
+	HOST=$(HOST) WORKERS=$(WORKERS) $(VENV)/bin/honcho --no-colour start --procfile Procfile --port $(PORT)
 
 test: dev-venv test-debs translations static-vendor
 	$(PY) -m pytest $(PYTEST_ARGS)
