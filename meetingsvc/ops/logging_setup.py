@@ -114,12 +114,15 @@ def _logging_already_set_up(**_kwargs: Any) -> None:
 
 
 def track_request_ids(app: Flask) -> None:
-    """Each request gets an id (nginx's, or a new one), logged and sent back."""
+    """Each request gets an id (nginx's, or a new one), logged and sent back.
 
-    @app.before_request
+    Taken before any other before-request function, so their lines carry it too."""
+
     def take_request_id() -> None:
         offered = request.headers.get(REQUEST_ID_HEADER, "")
         g.request_id = offered if _REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+
+    app.before_request_funcs.setdefault(None, []).insert(0, take_request_id)
 
     @app.after_request
     def send_request_id(response: Response) -> Response:

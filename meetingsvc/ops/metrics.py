@@ -150,7 +150,11 @@ def _unit_finished(unit: IssuanceUnit, finished: datetime | None, _old: Any,
                    _initiator: Any) -> None:
     if finished is None or unit.lease_until is None or not has_app_context():
         return
-    lease = timedelta(seconds=int(current_app.config["ISSUANCE_LEASE_SECONDS"]))
-    seconds = (finished - (unit.lease_until - lease)).total_seconds()
+    try:
+        lease = timedelta(seconds=int(current_app.config["ISSUANCE_LEASE_SECONDS"]))
+        seconds = (finished - (unit.lease_until - lease)).total_seconds()
+    except (TypeError, ValueError, KeyError):  # a measurement never stops a unit's recording
+        log.debug("issuance unit %s: duration not measured", unit.id, exc_info=True)
+        return
     if 0 <= seconds <= lease.total_seconds():
         UNIT_SECONDS.observe(seconds)
