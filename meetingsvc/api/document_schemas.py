@@ -33,7 +33,8 @@ class VersionOut(Schema):
                            metadata={"description": "SHA-256 of the stored (cleaned) file."})
     uploaded_at = fields.AwareDateTime(required=True)
     uploaded_by = fields.Method("_uploader", required=True, allow_none=True,
-                                metadata={"description": "The uploader's username."})
+                                metadata={"type": "string",
+                                          "description": "The uploader's username."})
     note = fields.String(required=True, allow_none=True)
 
     def _uploader(self, version: Any) -> str | None:
@@ -57,7 +58,9 @@ class DocumentOut(Schema):
     audience = fields.String(required=True)
     audience_body_id = fields.Integer(required=True, allow_none=True)
     open_to_guests = fields.Boolean(required=True)
-    named_user_ids = fields.Method("_named", metadata={"description": "Secretariat only."})
+    named_user_ids = fields.Method("_named", metadata={
+        "type": "array", "items": {"type": "integer"},
+        "description": "For audience named: the delegates named; secretariat only."})
     recalled_at = fields.AwareDateTime(allow_none=True, metadata={
         "description": "Secretariat only."})
     versions = fields.List(fields.Nested(VersionOut), metadata={
