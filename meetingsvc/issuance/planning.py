@@ -13,6 +13,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from ..documents.vocabulary import Confidentiality
 from ..errors import N_, DomainError
 from ..meetings.models import AgendaItem, Invitation, Meeting, MeetingStatus
 from ..meetings.services import invitations_in_protocol_order
+from .keys import signer_settings
 from .models import (
     Channel,
     CopyKind,
@@ -161,6 +163,25 @@ def start_issuance(session: Session, meeting: Meeting, actor: Actor,
            meeting_id=meeting.id, details={"delegates": plan.delegates,
                                            "item_copies": plan.item_copies})
     return job
+
+
+def issuance_plan(session: Session, meeting: Meeting, config: Mapping[str, Any],
+                  instance_path: str) -> IssuancePlan:
+    """What issuing now would make, for a confirmation; refused with the reason (no signing
+    key configured, nothing to issue) exactly as issuing itself would be. Writes nothing."""
+    signer_settings(config, instance_path)
+    return plan_issuance(session, meeting, config["ISSUANCE_POLICY"])
+
+
+def issue_confirmed(session: Session, meeting: Meeting, actor: Actor, config: Mapping[str, Any],
+                    instance_path: str, *, expected: str) -> IssuanceJob:
+    """Issue what the user confirmed (``expected``, the plan's fingerprint), or nothing.
+
+    Without a usable signing key it is refused now, with the reason, rather than leave
+    a job no worker can sign. Raises ``PlanChanged`` or ``IssuanceError`` as
+    ``start_issuance`` does."""
+    signer_settings(config, instance_path)
+    return start_issuance(session, meeting, actor, config["ISSUANCE_POLICY"], expected=expected)
 
 
 def _series(version: DocumentVersion) -> str:

@@ -84,7 +84,7 @@ def job_result(session: Session, job: IssuanceJob) -> JobResult:
         electronic_copies=sum(n for channel, n in by_channel.items()
                               if channel != Channel.PRINT.value),
         paper_copies=by_channel.get(Channel.PRINT.value, 0), paper_printed=printed,
-        packets=packets, failures=_failures(session, job),
+        packets=packets, failures=failed_delegates(session, job),
         notices=notice_summary(session, job.id),
         without_email=session.scalar(select(func.count()).select_from(IssuanceUnit)
                                      .join(User, User.id == IssuanceUnit.user_id).where(
@@ -92,7 +92,7 @@ def job_result(session: Session, job: IssuanceJob) -> JobResult:
             func.coalesce(User.email, "") == "")) or 0)
 
 
-def _failures(session: Session, job: IssuanceJob) -> tuple[FailedDelegate, ...]:
+def failed_delegates(session: Session, job: IssuanceJob) -> tuple[FailedDelegate, ...]:
     """Delegates whose unit failed for good, each with the copies that failed and why."""
     failed_units = session.execute(
         select(IssuanceUnit.id, User.full_name, IssuanceUnit.error)
@@ -112,3 +112,12 @@ def _failures(session: Session, job: IssuanceJob) -> tuple[FailedDelegate, ...]:
         copies.setdefault(unit_id, []).append(FailedCopy(symbol, reason or ""))
     return tuple(FailedDelegate(unit.id, unit.full_name, tuple(copies.get(unit.id, ())),
                                 unit.error or "") for unit in failed_units)
+
+
+def job_of(session: Session, meeting_id: int, job_id: int) -> IssuanceJob | None:
+    """The meeting's issuance job, or ``None``: a job is only ever reached through its
+    meeting, so a job id of another meeting finds nothing."""
+    job = session.get(IssuanceJob, job_id)
+    if job is None or job.meeting_id != meeting_id:
+        return None
+    return job

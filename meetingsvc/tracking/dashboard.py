@@ -19,8 +19,8 @@ from ..accounts.models import User
 from ..documents.models import Document, DocumentVersion
 from ..issuance.models import Channel, CopyKind, CopyStatus, IssuedCopy
 from ..meetings.models import AgendaItem, Meeting
-from ..meetings.services import invitations_in_protocol_order
-from .models import Reminder, ReminderReason
+from ..meetings.services import invitation_of, invitations_in_protocol_order
+from .models import DeliveryEvent, Reminder, ReminderReason
 from .progress import CopyProgress, Stage, copy_progress
 
 
@@ -396,5 +396,30 @@ def _holder_state(copy: IssuedCopy, progress: CopyProgress | None
     return "issued", copy.delivered_at
 
 
+#: The most events one delegate's page lists, newest first.
+MAX_DELEGATE_EVENTS = 2000
+
+
+def invited_delegate(session: Session, meeting: Meeting, user_id: int) -> User | None:
+    """The meeting's delegate whose receipts the office looks at; ``None`` for anyone not
+    invited to it, so no page tells whether such a user exists."""
+    user = session.get(User, user_id)
+    if user is None or invitation_of(session, meeting, user) is None:
+        return None
+    return user
+
+
+def events_of_delegate(session: Session, meeting: Meeting, user: User
+                       ) -> list[tuple[DeliveryEvent, IssuedCopy]]:
+    """Every event of one delegate's copies of the meeting, newest first (at most
+    ``MAX_DELEGATE_EVENTS``), each with its copy."""
+    return [(event, copy) for event, copy in session.execute(
+        select(DeliveryEvent, IssuedCopy).join(IssuedCopy, IssuedCopy.id == DeliveryEvent.copy_id)
+        .where(IssuedCopy.meeting_id == meeting.id, IssuedCopy.user_id == user.id)
+        .order_by(DeliveryEvent.at.desc(), DeliveryEvent.id.desc())
+        .limit(MAX_DELEGATE_EVENTS))]
+
+
 __all__ = ["Chart", "Column", "Holder", "Matrix", "ReceiptFilter", "Row", "Stage", "Tally",
-           "document_holders", "receipt_matrix", "stage_of"]
+           "document_holders", "events_of_delegate", "invited_delegate", "receipt_matrix",
+           "stage_of"]

@@ -17,7 +17,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..access import (
@@ -27,19 +26,25 @@ from ..access import (
     roles_required,
     staff_meeting_or_404,
 )
-from ..accounts.models import User
 from ..errors import N_
 from ..extensions import db
-from ..issuance.models import IssuedCopy
 from ..meetings.models import Meeting
-from ..meetings.services import STAFF_ROLES, invitation_of
+from ..meetings.services import STAFF_ROLES
 from ..models_common import utcnow
 from ..timezones import office_zone as local_zone
-from .dashboard import Matrix, ReceiptFilter, Row, receipt_matrix, stage_of
+from .dashboard import (
+    Matrix,
+    ReceiptFilter,
+    Row,
+    events_of_delegate,
+    invited_delegate,
+    receipt_matrix,
+    stage_of,
+)
 from .exports import receipts_csv, receipts_xlsx
 from .files import content_disposition, readable_file_name
 from .forms import RemindForm
-from .models import DeliveryEvent, ReminderReason
+from .models import ReminderReason
 from .progress import CopyProgress
 from .reminders import (
     DeliveryOutcome,
@@ -178,13 +183,10 @@ def send_reminders(meeting_id: int) -> Response:
 def delegate_events(meeting_id: int, user_id: int) -> str:
     """Every event of one delegate's copies of the meeting, newest first."""
     meeting = staff_meeting_or_404(meeting_id)
-    user = db.session.get(User, user_id)
-    if user is None or invitation_of(db.session, meeting, user) is None:
+    user = invited_delegate(db.session, meeting, user_id)
+    if user is None:
         abort(404)
-    events = db.session.execute(
-        select(DeliveryEvent, IssuedCopy).join(IssuedCopy, IssuedCopy.id == DeliveryEvent.copy_id)
-        .where(IssuedCopy.meeting_id == meeting.id, IssuedCopy.user_id == user.id)
-        .order_by(DeliveryEvent.at.desc(), DeliveryEvent.id.desc()).limit(2000)).all()
+    events = events_of_delegate(db.session, meeting, user)
     event_labels = {kind: _(label) for kind, label in EVENT_LABELS.items()}
     return render_template("tracking/delegate_events.html", meeting=meeting, delegate=user,
                            events=events, event_labels=event_labels)
