@@ -17,6 +17,7 @@ from meetingsvc.meetings.models import AgendaItem, Invitation
 from meetingsvc.meetings.services import add_agenda_item, publish_agenda
 from tests.api.test_api import PROBLEM, bearer, key
 from tests.conftest import pdf_bytes
+from tests.documents import bomb_pdfs
 from tests.documents.hostile_pdfs import CASES, active_content_by_qpdf
 from tests.documents.test_uploads import multipart, png_bytes
 from tests.issuance import conftest as issuance
@@ -275,6 +276,16 @@ def test_javascript_in_an_upload_is_removed_as_on_the_web_or_refused_by_policy(
     assert refused.json["detail"] == ("Tệp PDF chứa nội dung chủ động hoặc ẩn (JavaScript: 1). "
                                       "Hãy tải lên bản không có các nội dung này.")
     assert session.scalar(select(func.count()).select_from(DocumentVersion)) == 1
+
+
+def test_a_decompression_bomb_is_refused_as_on_the_web(app, client, session, office, item):
+    app.config["MAX_PDF_DECOMPRESSED_BYTES"] = 16 * 1024 * 1024
+    bomb = bomb_pdfs.nested_flate_bomb(size=128 * 1024 * 1024)
+    refused = post_pdf(client, f"/api/v1/meetings/{office['ex'].id}/documents",
+                       office["staff"], bomb, agenda_item_id=item.id, **paper())
+    assert fields_of(refused) == {"file"}
+    assert refused.json["detail"].startswith("Tệp PDF khi giải nén vượt quá 16 MB")
+    assert session.scalar(select(func.count()).select_from(Document)) == 0
 
 
 def test_an_upload_beyond_the_limit_is_413(app, client, session, office, item):
