@@ -68,6 +68,7 @@ from .schemas import PageArgs
 bp = api_blueprint("api_around", "/api/v1",
                    "Attendance (tham dự) and written consultations (xin ý kiến).")
 
+
 def _user(user: User) -> dict[str, Any]:
     return {"id": user.id, "username": user.username, "full_name": user.full_name,
             "title": user.title}
@@ -163,12 +164,11 @@ def _consultation(consultation_id: int) -> Consultation | None:
     """The consultation if the caller may see it, closed first if its deadline passed
     (as the web does on reading it)."""
     try:
-        consultation = consulting.get_visible_consultation(db.session, caller().user,
-                                                           consultation_id)
+        consultation = consulting.read_consultation(db.session, caller().user,
+                                                    consultation_id, _rule(), auth.now())
     except consulting.NotVisible:
         return None
-    if consulting.close_if_due(db.session, consultation, _rule(), auth.now()):
-        db.session.commit()
+    db.session.commit()
     return consultation
 
 

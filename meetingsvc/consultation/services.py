@@ -409,6 +409,16 @@ def close_if_due(session: Session, consultation: Consultation, rule: str,
     return close_consultation(session, consultation, None, rule, now)
 
 
+def read_consultation(session: Session, user: User, consultation_id: int, rule: str,
+                      now: datetime) -> Consultation:
+    """The consultation if ``user`` may see it (else ``NotVisible``), closed first if its
+    deadline passed, so whoever reads it late sees it closed. The caller commits at once:
+    the close stays whatever the request does next."""
+    consultation = get_visible_consultation(session, user, consultation_id)
+    close_if_due(session, consultation, rule, now)
+    return consultation
+
+
 def close_due(session: Session, rule: str, now: datetime) -> int:
     """Close every open consultation past its deadline; for ``flask consultations close-due``."""
     due = session.scalars(select(Consultation).where(

@@ -66,13 +66,13 @@ from .services import (
     close_if_due,
     create_consultation,
     current_answers,
-    get_visible_consultation,
     is_accepting,
     is_member,
     members,
     open_consultation,
     open_plan,
     own_draft_copy,
+    read_consultation,
     tally,
     visible_consultations_query,
 )
@@ -114,11 +114,11 @@ def consultation_or_404(consultation_id: int) -> Consultation:
     """The consultation if the user may see it, closed first if its deadline passed
     (once, audited once: the close is a conditional update)."""
     try:
-        consultation = get_visible_consultation(db.session, the_user(), consultation_id)
+        consultation = read_consultation(db.session, the_user(), consultation_id, _rule(),
+                                         now())
     except NotVisible:
         abort(404)
-    if close_if_due(db.session, consultation, _rule(), now()):
-        db.session.commit()
+    db.session.commit()
     return consultation
 
 
