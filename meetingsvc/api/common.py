@@ -75,7 +75,9 @@ def said(error: DomainError) -> tuple[str, str]:
     """A service's message in Vietnamese and in English, as the web would show it."""
     with force_locale("vi"):
         vi = _(error.message, **error.params)
-    return vi, error.message % error.params if error.params else error.message
+    with force_locale("en"):  # parameters that translate themselves read in English too
+        en = _(error.message, **error.params)
+    return vi, en
 
 
 def refused(error: DomainError, where: str = "json") -> Response:

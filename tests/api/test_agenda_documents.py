@@ -275,6 +275,12 @@ def test_javascript_in_an_upload_is_removed_as_on_the_web_or_refused_by_policy(
     assert fields_of(refused) == {"file"}
     assert refused.json["detail"] == ("Tệp PDF chứa nội dung chủ động hoặc ẩn (JavaScript: 1). "
                                       "Hãy tải lên bản không có các nội dung này.")
+    launch = next(c for c in CASES if c.name == "link-launch").pdf()
+    english = post_pdf(client, f"{cleaned.headers['Location']}/versions",
+                       {**headers, "Accept-Language": "en"}, launch)
+    assert english.json["errors"][0]["messages"] == ["The PDF carries active or hidden "
+                                                     "content (program launch: 1). Upload a "
+                                                     "copy without it."]
     assert session.scalar(select(func.count()).select_from(DocumentVersion)) == 1
 
 
