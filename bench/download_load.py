@@ -1,38 +1,52 @@
-"""200 delegates download their packets at once from the service under gunicorn, on loopback.
+"""200 delegates download their packets at once: gunicorn alone, nginx in front, and the floor.
 
-Run from the repository root (about 80 s, most of it issuing the packets)::
+Run from the repository root (about 2 minutes, most of it issuing the packets)::
 
-    .venv/bin/python bench/download_load.py                 # 200 delegates, 2 MB packets
-    .venv/bin/python bench/download_load.py --documents 30  # bigger packets
+    .venv/bin/python bench/download_load.py                     # 200 delegates, 2 MB packets
+    .venv/bin/python bench/download_load.py --documents 30      # bigger packets
+    .venv/bin/python bench/download_load.py --out /srv/bench    # keep the instance; run again
+                                                                # on it without issuing
 
-It seeds a meeting of ``--delegates`` members and ``--documents`` 20-page
-papers (``issue_packets.seed``; 13 papers make a packet of about 2 MB), issues
-it with the embedded runner, then starts gunicorn (as ``make run`` does: 2
-workers × 4 threads) on a free port of 127.0.0.1 with that instance. Every
-delegate signs in (its own cookie jar), then all of them ask for their packet
-PDF at the same moment; each response is read to the end and checked against
-its ``Content-Length``. Afterwards the database must hold exactly one
-``downloaded`` event per packet, and as many audit entries, and the audit
-chain, appended to by every sign-in and download at once, must verify intact.
-Everything is bounded: one request each, ``--timeout`` seconds in all, only
-127.0.0.1.
+It seeds a meeting of ``--delegates`` members and ``--documents`` 20-page papers
+(``issue_packets.seed``; 13 papers make a packet of about 2 MB) and issues it
+with the embedded runner (a pool, one process per core). Then the same load runs three times,
+with the same client (aiohttp, on the same machine, one cookie jar and one
+kept-alive connection per delegate, signed in before the clock starts):
 
-The last lines are ``requests=<n> errors=<e> p50_ms=<a> p99_ms=<b>``, then
-``audit chain: intact (<rows> rows)`` or ``audit chain: BROKEN at row <id> (<why>)``.
+(a) ``gunicorn``: the service as ``make run`` starts it (2 workers × 4 threads)
+    on a free port of 127.0.0.1, plain HTTP, ``FILE_SENDING = "app"`` (sendfile);
+(b) ``nginx``: Debian's nginx with ``deploy/nginx/meetingsvc.conf`` (TLS, a
+    throwaway certificate) in front of the same gunicorn with ``FILE_SENDING =
+    "x-accel"``: the app checks access, records the download and names the blob;
+(c) ``floor``: the same nginx and TLS serving each delegate's packet file
+    directly (a location aliasing ``BLOB_DIR``, no app): the best a download can do.
+
+All delegates ask for their packet PDF at the same moment; each response is read
+to the end and checked against its ``Content-Length``. Afterwards the database
+must hold exactly one ``downloaded`` event per packet per run through the app
+(two), as many audit entries, and the audit chain, appended to by every
+sign-in and download at once, must verify intact. Everything is bounded: one
+request each, ``--timeout`` seconds per run, only 127.0.0.1.
+
+Each run prints its figures; the last line is ``requests=<n> errors=<e>
+p50_ms=<a> p99_ms=<b> gunicorn_p99_ms=<c> floor_p99_ms=<d>``, where the first
+four are the run with nginx in front and errors count every failed check.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
-import socket
+import shutil
+import ssl
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,29 +58,55 @@ from issue_packets import POLICY, seed  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from meetingsvc import create_app  # noqa: E402
+from meetingsvc.accounts.models import User  # noqa: E402
 from meetingsvc.audit.models import AuditEvent  # noqa: E402
 from meetingsvc.audit.services import Actor, verify_chain  # noqa: E402
+from meetingsvc.documents.blobs import blob_store  # noqa: E402
 from meetingsvc.extensions import Base, db  # noqa: E402
+from meetingsvc.issuance.dispatcher import EmbeddedRunner  # noqa: E402
 from meetingsvc.issuance.models import IssuanceJob, IssuedCopy  # noqa: E402
 from meetingsvc.issuance.planning import start_issuance  # noqa: E402
-from meetingsvc.issuance.runner import EmbeddedRunner  # noqa: E402
 from meetingsvc.meetings.models import Meeting  # noqa: E402
 from meetingsvc.tracking.models import DeliveryEvent  # noqa: E402
 from signing import LocalTsaServer, TimestampAuthority, create_dev_pki  # noqa: E402
+from tests.deploy.front import free_port, nginx_front, shared_directory  # noqa: E402
 
 PASSWORD = "bench-password-1"  # noqa: S105 - what issue_packets.seed gives every delegate
 PKI_PASSPHRASE = b"bench-pki-passphrase"
 HOST = "127.0.0.1"
+X_ACCEL_PREFIX = "/_stored/"
+#: Where the floor's server block serves BLOB_DIR as it is, without the app.
+FLOOR_PREFIX = "/floor/"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
+@dataclass(frozen=True)
+class Prepared:
+    """The issued instance: the service's settings, the meeting, each delegate's packet file."""
+
+    settings: dict[str, object]
+    meeting_id: int
+    packets: dict[str, str]  # username -> the packet's path under BLOB_DIR
 
 
-def prepare(instance: Path, delegates: int, documents: int) -> tuple[dict[str, object], int]:
-    """Seed and issue the meeting; returns the service's settings and the meeting id."""
+@dataclass(frozen=True)
+class Run:
+    label: str
+    latencies_ms: list[float]
+    errors: list[str]
+    mean_bytes: float
+
+    def figures(self) -> str:
+        return (f"requests={len(self.latencies_ms)} errors={len(self.errors)} "
+                f"p50_ms={percentile(self.latencies_ms, 0.5):.0f} "
+                f"p99_ms={percentile(self.latencies_ms, 0.99):.0f}")
+
+
+def prepare(instance: Path, delegates: int, documents: int) -> Prepared:
+    """Seed and issue the meeting once; a kept ``--out`` is used again as it is."""
+    saved = instance / "prepared.json"
+    if saved.exists():
+        data = json.loads(saved.read_text())
+        return Prepared(data["settings"], data["meeting_id"], data["packets"])
     pki = create_dev_pki(instance / "pki", office_name="Văn phòng Tỉnh ủy",
                          passphrase=PKI_PASSPHRASE)
     with LocalTsaServer(TimestampAuthority(pki.tsa_cert, pki.tsa_key, pki.chain)) as tsa:
@@ -92,12 +132,22 @@ def prepare(instance: Path, delegates: int, documents: int) -> tuple[dict[str, o
             status = db.session.get(IssuanceJob, job.id, populate_existing=True).status
             print(f"issued {delegates} packets of {documents} papers in "
                   f"{time.perf_counter() - started:.0f} s: {status}")
+            store = blob_store(app.config)
+            packets = {
+                username: store.path_for(sha256).relative_to(store.root).as_posix()
+                for username, sha256 in db.session.execute(
+                    select(User.username, IssuedCopy.blob_sha256)
+                    .join(IssuedCopy, IssuedCopy.user_id == User.id)
+                    .where(IssuedCopy.meeting_id == meeting_id, IssuedCopy.kind == "packet"))}
             db.session.remove()
         db.engine.dispose()
-    return settings, meeting_id
+    saved.write_text(json.dumps({"settings": settings, "meeting_id": meeting_id,
+                                 "packets": packets}))
+    return Prepared(settings, meeting_id, packets)
 
 
 def start_service(settings: dict[str, object], port: int) -> subprocess.Popen[bytes]:
+    """gunicorn as ``make run`` starts it."""
     env = os.environ | {f"MEETINGSVC_{k}": str(v) for k, v in settings.items()}
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
@@ -105,32 +155,47 @@ def start_service(settings: dict[str, object], port: int) -> subprocess.Popen[by
         cwd=ROOT, env=env, start_new_session=True)
 
 
-async def wait_until_up(base: str, deadline: float) -> None:
+def stop(service: subprocess.Popen[bytes]) -> None:
+    service.terminate()
+    service.wait(30)
+
+
+async def wait_until_up(url: str, tls: ssl.SSLContext | None, deadline: float) -> None:
     async with aiohttp.ClientSession() as client:
         while time.monotonic() < deadline:
             try:
-                async with client.get(f"{base}/sign-in") as response:
+                async with client.get(url, ssl=tls or False) as response:
                     if response.status == 200:
                         return
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.2)
-    raise RuntimeError("the service did not start")
+    raise RuntimeError(f"{url} did not answer")
 
 
-async def sign_in(base: str, username: str, gate: asyncio.Semaphore) -> aiohttp.ClientSession:
-    client = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+async def sign_in(base: str, username: str, tls: ssl.SSLContext | None,
+                  gate: asyncio.Semaphore) -> aiohttp.ClientSession:
+    connector = aiohttp.TCPConnector(ssl=tls or False, limit=0)
+    client = aiohttp.ClientSession(connector=connector,
+                                   cookie_jar=aiohttp.CookieJar(unsafe=True))
     async with gate:
         async with client.get(f"{base}/sign-in") as page:
             token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                               await page.text())
         assert token, "no CSRF token on the sign-in page"
-        async with client.post(f"{base}/sign-in", allow_redirects=False, data={
+        async with client.post(f"{base}/sign-in", allow_redirects=False,
+                               headers={"Referer": f"{base}/sign-in"}, data={
                 "username": username, "password": PASSWORD,
                 "csrf_token": token.group(1)}) as answer:
             if answer.status != 302:
                 raise RuntimeError(f"{username} could not sign in: {answer.status}")
     return client
+
+
+async def warm_up(client: aiohttp.ClientSession, url: str) -> None:
+    """Open the kept-alive connection (and its TLS session) before the clock starts."""
+    async with client.get(url) as response:
+        await response.read()
 
 
 async def download(client: aiohttp.ClientSession, url: str, start: asyncio.Event
@@ -151,19 +216,51 @@ async def download(client: aiohttp.ClientSession, url: str, start: asyncio.Event
         return time.perf_counter() - began, 0, f"{type(error).__name__}: {error}"
 
 
-async def load(base: str, usernames: list[str], meeting_id: int, timeout: float
-               ) -> list[tuple[float, int, str | None]]:
-    gate = asyncio.Semaphore(16)
-    clients = await asyncio.gather(*(sign_in(base, name, gate) for name in usernames))
+async def all_at_once(label: str, clients: dict[str, aiohttp.ClientSession],
+                      urls: dict[str, str], timeout: float) -> Run:
     start = asyncio.Event()
+    tasks = [asyncio.create_task(download(clients[name], urls[name], start)) for name in clients]
+    await asyncio.sleep(0.1)
+    start.set()  # all at once
+    results = await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+    sizes = [size for _, size, error in results if not error]
+    return Run(label, [seconds * 1000 for seconds, _, _ in results],
+               [error for _, _, error in results if error],
+               statistics.mean(sizes) if sizes else 0.0)
+
+
+async def through_app(base: str, tls: ssl.SSLContext | None, prepared: Prepared,
+                      timeout: float, label: str, floor_base: str | None = None) -> list[Run]:
+    """Sign everyone in at ``base``, then the load; then, if given, the floor's, same clients."""
+    gate = asyncio.Semaphore(16)
+    names = sorted(prepared.packets)
+    clients = dict(zip(names, await asyncio.gather(
+        *(sign_in(base, name, tls, gate) for name in names)), strict=True))
     try:
-        url = f"{base}/meetings/{meeting_id}/my/packet.pdf"
-        tasks = [asyncio.create_task(download(c, url, start)) for c in clients]
-        await asyncio.sleep(0.1)
-        start.set()  # all at once
-        return await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+        packet = f"{base}/meetings/{prepared.meeting_id}/my/packet.pdf"
+        runs = [await all_at_once(label, clients, dict.fromkeys(names, packet), timeout)]
+        if floor_base is not None:
+            await asyncio.gather(*(warm_up(c, f"{floor_base}/") for c in clients.values()))
+            urls = {name: f"{floor_base}{FLOOR_PREFIX}{prepared.packets[name]}"
+                    for name in names}
+            runs.append(await all_at_once("floor", clients, urls, timeout))
+        return runs
     finally:
-        await asyncio.gather(*(c.close() for c in clients))
+        await asyncio.gather(*(c.close() for c in clients.values()))
+
+
+def floor_server(port: int, certificate: Path, key: Path, blob_dir: str) -> str:
+    """The same TLS, and the packet files straight from BLOB_DIR: nothing but nginx."""
+    return f"""
+    server {{
+        listen {port} ssl;
+        ssl_certificate {certificate};
+        ssl_certificate_key {key};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:floor_tls:10m;
+        location = / {{ return 204; }}
+        location {FLOOR_PREFIX} {{ alias {blob_dir}/; default_type application/pdf; }}
+    }}"""
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -171,8 +268,19 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def check_events(settings: dict[str, object], meeting_id: int) -> tuple[int, int, int]:
-    """Packets with exactly one download event, all download events, their audit entries."""
+@dataclass(frozen=True)
+class Downloads:
+    """What the database holds: download events per packet, and ``copy.downloaded`` rows."""
+
+    per_packet: dict[int, int]
+    audited: int
+
+    def since(self, before: Downloads) -> tuple[dict[int, int], int]:
+        return ({copy: count - before.per_packet.get(copy, 0)
+                 for copy, count in self.per_packet.items()}, self.audited - before.audited)
+
+
+def downloads(settings: dict[str, object], meeting_id: int) -> Downloads:
     app = create_app(settings)
     with app.app_context():
         per_packet = db.session.execute(
@@ -181,12 +289,9 @@ def check_events(settings: dict[str, object], meeting_id: int) -> tuple[int, int
                        & (DeliveryEvent.kind == "downloaded"))
             .where(IssuedCopy.meeting_id == meeting_id, IssuedCopy.kind == "packet")
             .group_by(IssuedCopy.id)).all()
-        events = db.session.scalar(select(func.count()).select_from(DeliveryEvent)
-                                   .where(DeliveryEvent.kind == "downloaded"))
         audited = db.session.scalar(select(func.count()).select_from(AuditEvent)
                                     .where(AuditEvent.action == "copy.downloaded"))
-        once = sum(1 for _, count in per_packet if count == 1)
-    return once, events or 0, audited or 0
+    return Downloads({copy: count for copy, count in per_packet}, audited or 0)
 
 
 def chain_verdict(settings: dict[str, object]) -> tuple[bool, str]:
@@ -203,41 +308,77 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--delegates", type=int, default=200)
     parser.add_argument("--documents", type=int, default=13)
-    parser.add_argument("--timeout", type=float, default=120, help="seconds for all downloads")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds for each run")
     parser.add_argument("--out", type=Path, help="where the instance stays (default: a temp dir)")
     args = parser.parse_args()
-    out = (args.out or Path(tempfile.mkdtemp(prefix="download-load-"))).resolve()
+    # nginx's workers (never root) must enter it: the service's group may (0750).
+    out = args.out.resolve() if args.out else shared_directory("download-load-")
     instance = out / "instance"
     instance.mkdir(parents=True, exist_ok=True)
-    settings, meeting_id = prepare(instance, args.delegates, args.documents)
-    usernames = [f"daibieu{n:04d}" for n in range(args.delegates)]
-    port = free_port()
-    base = f"http://{HOST}:{port}"
-    service = start_service(settings, port)
+    for folder in (out, instance):
+        folder.chmod(0o750)
+    prepared = prepare(instance, args.delegates, args.documents)
+    settings = prepared.settings
+    blob_dir = str(settings["BLOB_DIR"])
+    runs: list[Run] = []
+    before = downloads(settings, prepared.meeting_id)
     try:
-        asyncio.run(wait_until_up(base, time.monotonic() + 60))
-        results = asyncio.run(load(base, usernames, meeting_id, args.timeout))
+        port = free_port()
+        service = start_service(settings | {"FILE_SENDING": "app"}, port)
+        try:
+            base = f"http://{HOST}:{port}"
+            asyncio.run(wait_until_up(f"{base}/sign-in", None, time.monotonic() + 60))
+            runs += asyncio.run(through_app(base, None, prepared, args.timeout, "gunicorn"))
+        finally:
+            stop(service)
+
+        port, floor_port = free_port(), free_port()
+        service = start_service(settings | {"FILE_SENDING": "x-accel", "BEHIND_PROXY": True,
+                                            "X_ACCEL_PREFIX": X_ACCEL_PREFIX}, port)
+        try:
+            with nginx_front(f"{HOST}:{port}", Path(blob_dir), X_ACCEL_PREFIX,
+                             workers=os.cpu_count() or 1,
+                             extra_servers=lambda cert, key: floor_server(
+                                 floor_port, cert, key, blob_dir)) as front:
+                tls = front.ssl_context()
+                asyncio.run(wait_until_up(f"{front.base}/sign-in", tls, time.monotonic() + 60))
+                runs += asyncio.run(through_app(front.base, tls, prepared, args.timeout,
+                                                "nginx", floor_base=f"https://{HOST}:{floor_port}"))
+        finally:
+            stop(service)
+        print(report_runs(runs, prepared, before))
     finally:
-        service.terminate()
-        service.wait(30)
-    latencies = [seconds * 1000 for seconds, _, _ in results]
-    errors = [error for _, _, error in results if error]
-    sizes = [size for _, size, error in results if not error]
-    once, events, audited = check_events(settings, meeting_id)
-    print(f"packets: {statistics.mean(sizes) / 1e6:.2f} MB on average" if sizes else "no packet")
-    print(f"downloads: {len(results)}, errors: {len(errors)} {errors[:3]}")
-    print(f"events: {once}/{args.delegates} packets downloaded exactly once; "
-          f"{events} download events, {audited} audit entries")
-    if once != args.delegates or events != args.delegates or audited != args.delegates:
-        errors.append("download events not recorded exactly once")
-    print(f"latency: p50 {percentile(latencies, 0.5):.0f} ms, p99 {percentile(latencies, 0.99):.0f}"
-          f" ms, max {max(latencies):.0f} ms")
+        if not args.out:
+            shutil.rmtree(out, ignore_errors=True)
+
+
+def report_runs(runs: list[Run], prepared: Prepared, before: Downloads) -> str:
+    """Print each run and the checks; the last line, returned, sums them up."""
+    settings = prepared.settings
+    by_label = {run.label: run for run in runs}
+    for run in runs:
+        print(f"{run.label}: {run.figures()} max_ms={max(run.latencies_ms):.0f} "
+              f"({run.mean_bytes / 1e6:.2f} MB on average) {run.errors[:3]}")
+    through = [r for r in runs if r.label != "floor"]
+    per_packet, audited = downloads(settings, prepared.meeting_id).since(before)
+    exact = sum(1 for count in per_packet.values() if count == len(through))
+    print(f"events: {exact}/{len(prepared.packets)} packets downloaded exactly {len(through)} "
+          f"times; {sum(per_packet.values())} download events, {audited} audit entries")
+    errors = list(by_label["nginx"].errors)
+    expected = len(through) * len(prepared.packets)
+    if exact != len(prepared.packets) or audited != expected:
+        errors.append("download events not recorded exactly once per download")
     intact, verdict = chain_verdict(settings)
+    print(verdict)
     if not intact:
         errors.append(verdict)
-    print(f"requests={len(results)} errors={len(errors)} p50_ms={percentile(latencies, 0.5):.0f} "
-          f"p99_ms={percentile(latencies, 0.99):.0f}")
-    print(verdict)
+    errors += [f"{r.label}: {e}" for r in runs if r.label != "nginx" for e in r.errors]
+    nginx = by_label["nginx"]
+    return (f"requests={len(nginx.latencies_ms)} errors={len(errors)} "
+            f"p50_ms={percentile(nginx.latencies_ms, 0.5):.0f} "
+            f"p99_ms={percentile(nginx.latencies_ms, 0.99):.0f} "
+            f"gunicorn_p99_ms={percentile(by_label['gunicorn'].latencies_ms, 0.99):.0f} "
+            f"floor_p99_ms={percentile(by_label['floor'].latencies_ms, 0.99):.0f}")
 
 
 if __name__ == "__main__":

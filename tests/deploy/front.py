@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,8 +97,11 @@ class Front:
 
 @contextmanager
 def nginx_front(upstream: str, blob_dir: Path, x_accel_prefix: str, *, workers: int = 1,
-                extra_servers: str = "") -> Iterator[Front]:
-    """nginx with the repository's site in front of ``upstream`` until the block ends."""
+                extra_servers: Callable[[Path, Path], str] | None = None) -> Iterator[Front]:
+    """nginx with the repository's site in front of ``upstream`` until the block ends.
+
+    ``extra_servers`` writes more server blocks given the certificate and its key.
+    """
     binary = nginx_binary()
     if binary is None:
         raise FileNotFoundError("nginx is not installed (Debian package nginx)")
@@ -127,7 +130,7 @@ http {{
     tcp_nopush on;
 {temp}
     include {prefix / 'meetingsvc.conf'};
-{extra_servers}
+{extra_servers(cert, key) if extra_servers else ""}
 }}
 """, encoding="utf-8")
         as_nobody: dict[str, object] = {}

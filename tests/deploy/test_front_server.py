@@ -10,6 +10,7 @@ installs it).
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,9 +42,11 @@ def blob_dir() -> Iterator[Path]:
 
 @pytest.fixture
 def app_config(app_config, blob_dir):
-    """As deployed behind nginx: files handed over by X-Accel-Redirect, one proxy hop trusted."""
+    """As deployed behind nginx: files handed over by X-Accel-Redirect, one proxy hop trusted,
+    forms protected from cross-site posts (CSRF checks an HTTPS form's Referer)."""
     return app_config | {"BLOB_DIR": str(blob_dir), "FILE_SENDING": "x-accel",
-                         "X_ACCEL_PREFIX": PREFIX, "BEHIND_PROXY": True}
+                         "X_ACCEL_PREFIX": PREFIX, "BEHIND_PROXY": True,
+                         "WTF_CSRF_ENABLED": True}
 
 
 @pytest.fixture
@@ -57,8 +60,13 @@ def browser(front: Front, user) -> requests.Session:
     client = requests.Session()
     client.trust_env = False  # the throwaway certificate, not REQUESTS_CA_BUNDLE; no proxies
     client.verify = str(front.certificate)
-    answer = client.post(f"{front.base}/sign-in", allow_redirects=False,
-                         data={"username": user.username, "password": PASSWORD}, timeout=30)
+    form = client.get(f"{front.base}/sign-in", timeout=30).text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+    assert token, "no CSRF token on the sign-in page"
+    answer = client.post(f"{front.base}/sign-in", allow_redirects=False, timeout=30,
+                         headers={"Referer": f"{front.base}/sign-in"},
+                         data={"username": user.username, "password": PASSWORD,
+                               "csrf_token": token.group(1)})
     assert answer.status_code == 302, answer.text
     assert "Secure" in answer.headers["Set-Cookie"]
     return client
