@@ -35,9 +35,9 @@ from ..mail import MailSettings
 from ..meetings.forms import EmptyForm
 from ..meetings.services import STAFF_ROLES
 from ..tracking.files import send_stored_file
-from .keys import pki_dir, public_pki_files, signer_settings, timestamp_authority
+from .keys import pki_dir, public_pki_files, timestamp_authority
 from .models import IssuanceJob, IssuedCopy, JobStatus
-from .planning import IssuancePlan, PlanChanged, plan_issuance, start_issuance
+from .planning import IssuancePlan, PlanChanged, issuance_plan, issue_confirmed
 from .production import make_print_file
 from .recall import (
     RecallChanged,
@@ -52,7 +52,7 @@ from .recall import (
     record_print,
     record_return,
 )
-from .results import job_result
+from .results import job_of, job_result
 from .runner import link_settings, send_notices, start_runner, worker_config
 from .services import job_progress, print_copy_spec, retry_failed_units
 
@@ -63,8 +63,8 @@ MAX_TSA_REQUEST = 16 * 1024
 
 
 def job_of_or_404(meeting_id: int, job_id: int) -> IssuanceJob:
-    job = db.session.get(IssuanceJob, job_id)
-    if job is None or job.meeting_id != meeting_id:
+    job = job_of(db.session, meeting_id, job_id)
+    if job is None:
         abort(404)
     return job
 
@@ -91,8 +91,7 @@ def confirm_issue(meeting_id: int) -> str:
             "action": url_for(".issue", meeting_id=meeting.id), "danger": False,
             "confirm_label": _("Issue the papers"), "facts": [], "notes": [], "fields": {}}
     try:
-        signer_settings(current_app.config, current_app.instance_path)
-        plan = plan_issuance(db.session, meeting, current_app.config["ISSUANCE_POLICY"])
+        plan = issuance_plan(db.session, meeting, current_app.config, current_app.instance_path)
     except DomainError as error:
         return render_template("meetings/confirm.html", refusal=_(error.message, **error.params),
                                summary=None, **page)
@@ -121,10 +120,8 @@ def issue(meeting_id: int) -> Response:
     if not confirmed:  # not a confirmation: show one
         return redirect(url_for(".confirm_issue", meeting_id=meeting.id))
     try:
-        # Refuse now, with the reason, rather than leave a job no worker can sign.
-        signer_settings(current_app.config, current_app.instance_path)
-        job = start_issuance(db.session, meeting, current_actor(),
-                             current_app.config["ISSUANCE_POLICY"], expected=confirmed)
+        job = issue_confirmed(db.session, meeting, current_actor(), current_app.config,
+                              current_app.instance_path, expected=confirmed)
     except PlanChanged as changed:
         db.session.rollback()
         flash(_("The papers to issue changed since this page was shown. Nothing was issued; "
