@@ -11,16 +11,8 @@ from flask_babel import force_locale
 
 from ..audit import log_labels
 from ..audit.models import AuditEvent
-from ..audit.services import (
-    LogFilter,
-    People,
-    details_of,
-    log_page,
-    people_of,
-    record,
-    row_holds,
-    verify_log,
-)
+from ..audit.reading import read_rows
+from ..audit.services import LogFilter, log_page, record, verify_log
 from ..extensions import db
 from ..issuance.keys import trust_settings
 from ..timezones import office_zone
@@ -34,26 +26,23 @@ bp = api_blueprint("api_audit", "/api/v1",
 
 
 def _entries(rows: Sequence[AuditEvent], checkpointed: frozenset[int]) -> list[dict[str, Any]]:
-    raw = {row.id: details_of(row) for row in rows}
-    people: People = people_of(db.session, rows, set().union(
-        *(log_labels.people_named(d) for d in raw.values())))
     labels = {}
     for code in ("vi", "en"):
         with force_locale(code):
             labels[code] = {row.action: log_labels.action_label(row.action) for row in rows}
     with force_locale(language()):
-        readable = {row_id: [{"key": item.key, "label": item.label, "text": item.full or item.text}
-                             for item in log_labels.readable_details(d, people.names)]
-                    for row_id, d in raw.items()}
+        read = read_rows(db.session, rows)
+    names = read.people.names
     return [{
         "id": row.id, "at": row.at, "action": row.action,
         "action_label_vi": labels["vi"][row.action], "action_label_en": labels["en"][row.action],
         "actor": {"id": row.actor_id, "username": row.actor_name,
-                  "full_name": people.names.get(row.actor_name.lower())
-                  if row.actor_name else None},
+                  "full_name": names.get(row.actor_name.lower()) if row.actor_name else None},
         "object_type": row.object_type, "object_id": row.object_id,
-        "meeting_id": row.meeting_id, "address": row.address, "details": raw[row.id],
-        "readable": readable[row.id], "holds": row_holds(row),
+        "meeting_id": row.meeting_id, "address": row.address, "details": read.raw[row.id],
+        "readable": [{"key": item.key, "label": item.label, "text": item.full or item.text}
+                     for item in read.details[row.id]],
+        "holds": read.holds[row.id],
         "checkpointed": row.id in checkpointed, "prev_hash": row.prev_hash,
         "row_hash": row.row_hash} for row in rows]
 

@@ -50,16 +50,14 @@ from .evidence import EvidenceSettings, evidence_file_name, start_export, write_
 from .forms import LogFilterForm, VerifyForm
 from .models import VerificationRecord
 from .ratelimit import hit
+from .reading import read_rows
 from .report_pdf import build_sheet, render_sheet, sign_report
 from .services import (
     LogFilter,
-    details_of,
     known_actions,
     log_page,
     log_status,
-    people_of,
     record,
-    row_holds,
     verify_log,
 )
 from .tracing import copy_by_token
@@ -245,14 +243,10 @@ def show_log() -> str:
         username=form.user.data or None, action=form.action.data or None)
     page = log_page(db.session, where, request.args.get("page", 1, type=int))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    raw = {row.id: details_of(row) for row in page.rows}
-    people = people_of(db.session, page.rows,
-                       set().union(*(log_labels.people_named(d) for d in raw.values())))
+    read = read_rows(db.session, page.rows)
     return render_template("audit/log.html", form=form, page=page, args=args,
-                           holds={row.id: row_holds(row) for row in page.rows},
-                           details={row_id: log_labels.readable_details(d, people.names)
-                                    for row_id, d in raw.items()},
-                           people=people, log_labels=log_labels,
+                           holds=read.holds, details=read.details,
+                           people=read.people, log_labels=log_labels,
                            meeting_titles={m.id: m.title for m in meetings},
                            zone_label=utc_offset_label(office_time(utcnow())),
                            status=log_status(db.session), action_form=EmptyForm())
