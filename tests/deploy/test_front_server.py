@@ -132,6 +132,7 @@ def test_nothing_stored_reaches_anyone_else_through_nginx(app, session, prepared
             answer = client.get(url, timeout=30)
             assert answer.status_code == 404, url
             assert b"%PDF" not in answer.content
+        assert client.get(f"{front.base}/metrics", timeout=30).status_code == 404
         # The internal location is nginx's alone: asked for from outside, it does not exist.
         stored_as = blob_store(app.config).path_for(report.blob_sha256).relative_to(
             blob_store(app.config).root).as_posix()
