@@ -20,8 +20,7 @@ from ..accounts.models import Role
 from ..documents.models import Document, DocumentVersion
 from ..extensions import db
 from ..issuance.models import IssuedCopy
-from ..meetings.models import Meeting, MeetingKind
-from ..meetings.services import NotVisible, get_visible_meeting
+from ..meetings.models import Meeting
 from ..models_common import utcnow
 from ..tracking.dashboard import (
     Column,
@@ -36,7 +35,7 @@ from ..tracking.holding import Holding, HoldingState, holding_of
 from ..tracking.models import ReminderReason
 from ..tracking.portal import MeetingPortal, meeting_portal
 from .auth import caller
-from .common import ID, api_blueprint, json_response, not_found, problems, staff_only
+from .common import ID, api_blueprint, json_response, not_found, problems, with_meeting
 from .issuance_schemas import (
     DelegateReceipts,
     IssuedCopyPage,
@@ -54,17 +53,6 @@ bp = api_blueprint("api_copies", "/api/v1",
 MEETING = f"/meetings/<{ID}:meeting_id>"
 #: Holdings that can no longer be read: listed apart, without links.
 WITHDRAWN = (HoldingState.RECALLED, HoldingState.SUPERSEDED, HoldingState.PAPER_RECALLED)
-
-
-def _meeting(meeting_id: int) -> Meeting | None:
-    try:
-        return get_visible_meeting(db.session, caller().user, meeting_id)
-    except NotVisible:
-        return None
-
-
-def _meeting_not_found() -> Response:
-    return not_found("hội nghị này", "meeting")
 
 
 def _document(document: Document) -> dict[str, Any]:
@@ -91,18 +79,15 @@ def _copy(copy: IssuedCopy) -> dict[str, Any]:
 
 
 @bp.get(f"{MEETING}/copies")
-@staff_only
+@with_meeting(staff=True)
 @bp.arguments(PageArgs, location="query", as_kwargs=True)
 @bp.response(200, IssuedCopyPage, description="Ordered by copy id, oldest first.",
              headers={"ETag": {"schema": {"type": "string"}},
                       "Link": {"schema": {"type": "string"}}})
 @bp.alt_response(304, description="Unchanged since the ETag sent in If-None-Match.")
 @problems(bp, 403, 404)
-def list_copies(meeting_id: int, page: int, per_page: int) -> Response:
+def list_copies(meeting: Meeting, page: int, per_page: int) -> Response:
     """Every copy issued for a meeting, whatever its state (staff)"""
-    meeting = _meeting(meeting_id)
-    if meeting is None:
-        return _meeting_not_found()
     query = select(IssuedCopy).where(IssuedCopy.meeting_id == meeting.id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     copies = db.session.scalars(
@@ -180,16 +165,9 @@ def _packet(meeting_id: int, portal: MeetingPortal) -> dict[str, Any] | None:
                 if offered else None}}
 
 
-def _delegate_meeting(meeting_id: int) -> Meeting | Response:
-    """The meeting whose papers the caller, a delegate, may hold; else the problem to send."""
-    user = caller().user
-    meeting = _meeting(meeting_id)
-    if meeting is None or meeting.kind != MeetingKind.SESSION.value:
-        return _meeting_not_found()
-    if not user.has_role(Role.DELEGATE):
-        return problem(403, ("Chỉ đại biểu mới có bản phát hành của riêng mình.",
-                             "Only delegates hold copies of their own."))
-    return meeting
+def _not_a_delegate() -> Response:
+    return problem(403, ("Chỉ đại biểu mới có bản phát hành của riêng mình.",
+                         "Only delegates hold copies of their own."))
 
 
 def _my_copies(meeting: Meeting) -> dict[str, Any]:
@@ -204,24 +182,24 @@ def _my_copies(meeting: Meeting) -> dict[str, Any]:
 
 
 @bp.get(f"{MEETING}/my/copies")
+@with_meeting()
 @bp.response(200, MyCopies)
 @problems(bp, 403, 404)
-def list_my_copies(meeting_id: int) -> Response:
+def list_my_copies(meeting: Meeting) -> Response:
     """Your own copies of a meeting (delegates), with the portal's links"""
-    meeting = _delegate_meeting(meeting_id)
-    if isinstance(meeting, Response):
-        return meeting
+    if not caller().user.has_role(Role.DELEGATE):
+        return _not_a_delegate()
     return json_response(_my_copies(meeting))
 
 
 @bp.get(f"{MEETING}/my/copies/<{ID}:copy_id>")
+@with_meeting()
 @bp.response(200, MyCopy)
 @problems(bp, 403, 404)
-def read_my_copy(meeting_id: int, copy_id: int) -> Response:
+def read_my_copy(meeting: Meeting, copy_id: int) -> Response:
     """One of your own copies (delegates): another's, or one not listed, is not found"""
-    meeting = _delegate_meeting(meeting_id)
-    if isinstance(meeting, Response):
-        return meeting
+    if not caller().user.has_role(Role.DELEGATE):
+        return _not_a_delegate()
     mine = _my_copies(meeting)
     for entry in [*mine["copies"], *mine["withdrawn"]]:
         if copy_id in {(entry["copy"] or {}).get("id"), (entry["paper"] or {}).get("id")}:
@@ -251,16 +229,13 @@ def _row(row: Row, document_ids: list[int]) -> dict[str, Any]:
 
 
 @bp.get(f"{MEETING}/receipts")
-@staff_only
+@with_meeting(staff=True)
 @bp.arguments(ReceiptArgs, location="query", as_kwargs=True)
 @bp.response(200, ReceiptMatrix)
 @problems(bp, 403, 404)
-def read_receipts(meeting_id: int, missing: str | None = None,
+def read_receipts(meeting: Meeting, missing: str | None = None,
                   document_id: int | None = None) -> Response:
     """Delegates × documents: delivered, opened, acknowledged, as the receipts page (staff)"""
-    meeting = _meeting(meeting_id)
-    if meeting is None:
-        return _meeting_not_found()
     wanted = ReceiptFilter(ReminderReason(missing) if missing else None, document_id)
     matrix = receipt_matrix(db.session, meeting, wanted, utcnow())
     ids = matrix.document_ids
@@ -274,14 +249,11 @@ def read_receipts(meeting_id: int, missing: str | None = None,
 
 
 @bp.get(f"{MEETING}/receipts/delegates/<{ID}:user_id>")
-@staff_only
+@with_meeting(staff=True)
 @bp.response(200, DelegateReceipts)
 @problems(bp, 403, 404)
-def read_delegate_receipts(meeting_id: int, user_id: int) -> Response:
+def read_delegate_receipts(meeting: Meeting, user_id: int) -> Response:
     """One delegate's row of the matrix and every event of their copies (staff)"""
-    meeting = _meeting(meeting_id)
-    if meeting is None:
-        return _meeting_not_found()
     user = invited_delegate(db.session, meeting, user_id)
     if user is None:
         return not_found("đại biểu này trong hội nghị", "delegate of this meeting")

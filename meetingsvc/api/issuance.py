@@ -4,13 +4,14 @@ same confirmations: what is confirmed is a fingerprint the plan or the preview g
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from flask import Response, current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..documents.models import Document
 from ..documents.services import document_in_meeting
 from ..errors import DomainError
 from ..extensions import db
@@ -22,9 +23,16 @@ from ..issuance.runner import start_runner
 from ..issuance.services import job_progress, jobs_of, retry_failed_units
 from ..labels import JOB_STATUS_LABELS
 from ..meetings.models import Meeting
-from ..meetings.services import NotVisible, get_visible_meeting
-from .auth import api_actor, caller
-from .common import ID, api_blueprint, json_response, not_found, problems, staff_only
+from .auth import api_actor
+from .common import (
+    ID,
+    api_blueprint,
+    json_response,
+    not_found,
+    problems,
+    refused,
+    with_meeting,
+)
 from .issuance_schemas import (
     FailureList,
     IssuancePlanOut,
@@ -36,7 +44,6 @@ from .issuance_schemas import (
     RecallPreviewOut,
     RetryOut,
 )
-from .problems import problem
 
 bp = api_blueprint("api_issuance", "/api/v1",
                    "Issuance (phát hành) jobs: start, status, failures, retry; recall.")
@@ -45,42 +52,28 @@ MEETING = f"/meetings/<{ID}:meeting_id>"
 JOB = f"{MEETING}/issuance/jobs/<{ID}:job_id>"
 
 
-def in_both_languages(message: str, **params: Any) -> tuple[str, str]:
-    """A translatable message (a label, a domain error's) in Vietnamese and English."""
-    with force_locale("vi"):
-        vi = _(message, **params)
-    with force_locale("en"):
-        en = _(message, **params)
-    return vi, en
+def with_job(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Under ``with_meeting``: the path's job, of that meeting only, as ``job``."""
+    @wraps(view)
+    def guarded(*args: Any, meeting: Meeting, job_id: int, **kwargs: Any) -> Response:
+        job = job_of(db.session, meeting.id, job_id)
+        if job is None:
+            return not_found("đợt phát hành này", "issuance job")
+        return view(*args, job=job, **kwargs)
 
-
-def refused(error: DomainError) -> Response:
-    """A service's refusal (nothing to issue, no signing key, a stale confirmation)."""
-    return problem(409, in_both_languages(error.message, **error.params))
-
-
-def _meeting(meeting_id: int) -> Meeting | None:
-    try:
-        return get_visible_meeting(db.session, caller().user, meeting_id)
-    except NotVisible:
-        return None
-
-
-def _job(meeting_id: int, job_id: int) -> IssuanceJob | None:
-    meeting = _meeting(meeting_id)
-    return job_of(db.session, meeting.id, job_id) if meeting is not None else None
-
-
-def _job_not_found() -> Response:
-    return not_found("đợt phát hành này", "issuance job")
+    return guarded
 
 
 def _job_data(job: IssuanceJob) -> dict[str, Any]:
     progress = job_progress(db.session, job)
-    vi, en = in_both_languages(JOB_STATUS_LABELS[JobStatus(job.status)])
+    labels = {}
+    for code in ("vi", "en"):  # the state's one name (labels.JOB_STATUS_LABELS), in both
+        with force_locale(code):
+            labels[code] = _(JOB_STATUS_LABELS[JobStatus(job.status)])
     return JobOut().dump({
         "id": job.id, "meeting_id": job.meeting_id, "status": job.status,
-        "status_label": {"vi": vi, "en": en}, "rebuild": job.recalled_document_id is not None,
+        "status_label_vi": labels["vi"], "status_label_en": labels["en"],
+        "rebuild": job.recalled_document_id is not None,
         "created_at": job.created_at, "finished_at": job.finished_at, "total": progress.total,
         "signed": progress.signed, "failed": progress.failed, "percent": progress.percent,
         "delegates_total": progress.delegates_total,
@@ -99,14 +92,11 @@ def _wake_runner() -> None:
 
 
 @bp.get(f"{MEETING}/issuance/plan")
-@staff_only
+@with_meeting(staff=True)
 @bp.response(200, IssuancePlanOut)
 @problems(bp, 403, 404, 409)
-def read_plan(meeting_id: int) -> Response:
+def read_plan(meeting: Meeting) -> Response:
     """What issuing the meeting's papers now would make (staff); nothing is written"""
-    meeting = _meeting(meeting_id)
-    if meeting is None:
-        return not_found("hội nghị này", "meeting")
     try:
         plan = issuance_plan(db.session, meeting, current_app.config, current_app.instance_path)
     except DomainError as error:
@@ -115,20 +105,16 @@ def read_plan(meeting_id: int) -> Response:
 
 
 @bp.post(f"{MEETING}/issuance/jobs")
-@staff_only
+@with_meeting(staff=True)
 @bp.arguments(IssueIn)
 @bp.response(201, JobOut, headers={"Location": {"schema": {"type": "string"}}})
 @problems(bp, 400, 403, 404, 409)
-def start(data: dict[str, Any], meeting_id: int) -> Response:
+def start(data: dict[str, Any], meeting: Meeting) -> Response:
     """Issue the papers as planned (staff): the plan's fingerprint must still be the plan's"""
-    meeting = _meeting(meeting_id)
-    if meeting is None:
-        return not_found("hội nghị này", "meeting")
     try:
         job = issue_confirmed(db.session, meeting, api_actor(), current_app.config,
                               current_app.instance_path, expected=data["plan"])
     except DomainError as error:
-        db.session.rollback()
         return refused(error)
     db.session.commit()
     _wake_runner()
@@ -138,38 +124,31 @@ def start(data: dict[str, Any], meeting_id: int) -> Response:
 
 
 @bp.get(f"{MEETING}/issuance/jobs")
-@staff_only
+@with_meeting(staff=True)
 @bp.response(200, JobList)
 @problems(bp, 403, 404)
-def list_jobs(meeting_id: int) -> Response:
+def list_jobs(meeting: Meeting) -> Response:
     """The meeting's issuance jobs, newest first (staff)"""
-    meeting = _meeting(meeting_id)
-    if meeting is None:
-        return not_found("hội nghị này", "meeting")
     return json_response({"items": [_job_data(job) for job in jobs_of(db.session, meeting)]})
 
 
 @bp.get(JOB)
-@staff_only
+@with_meeting(staff=True)
+@with_job
 @bp.response(200, JobOut)
 @problems(bp, 403, 404)
-def read_job(meeting_id: int, job_id: int) -> Response:
+def read_job(job: IssuanceJob) -> Response:
     """An issuance job's state and counts (staff)"""
-    job = _job(meeting_id, job_id)
-    if job is None:
-        return _job_not_found()
     return json_response(_job_data(job))  # reading only: never wakes the runner
 
 
 @bp.get(f"{JOB}/failures")
-@staff_only
+@with_meeting(staff=True)
+@with_job
 @bp.response(200, FailureList)
 @problems(bp, 403, 404)
-def list_failures(meeting_id: int, job_id: int) -> Response:
+def list_failures(job: IssuanceJob) -> Response:
     """The delegates whose copies failed for good, with the reasons (staff)"""
-    job = _job(meeting_id, job_id)
-    if job is None:
-        return _job_not_found()
     items = [{"unit_id": f.unit_id, "delegate": f.name, "reason": f.reason,
               "copies": [{"symbol": c.symbol, "reason": c.reason} for c in f.copies]}
              for f in failed_delegates(db.session, job)]
@@ -177,14 +156,12 @@ def list_failures(meeting_id: int, job_id: int) -> Response:
 
 
 @bp.post(f"{JOB}/retry")
-@staff_only
+@with_meeting(staff=True)
+@with_job
 @bp.response(200, RetryOut)
 @problems(bp, 403, 404)
-def retry(meeting_id: int, job_id: int) -> Response:
+def retry(job: IssuanceJob) -> Response:
     """Queue the job's failed delegates again, with fresh attempts (staff)"""
-    job = _job(meeting_id, job_id)
-    if job is None:
-        return _job_not_found()
     queued = retry_failed_units(db.session, job, api_actor())
     db.session.commit()
     if queued:
@@ -192,22 +169,17 @@ def retry(meeting_id: int, job_id: int) -> Response:
     return json_response({"queued": queued, "job": _job_data(job)})
 
 
-def _document(meeting_id: int, document_id: int) -> Document | None:
-    meeting = _meeting(meeting_id)
-    return document_in_meeting(db.session, meeting, document_id) if meeting else None
-
-
 def _document_not_found() -> Response:
     return not_found("tài liệu này", "document")
 
 
 @bp.get(f"{MEETING}/documents/<{ID}:document_id>/recall")
-@staff_only
+@with_meeting(staff=True)
 @bp.response(200, RecallPreviewOut)
 @problems(bp, 403, 404)
-def preview(meeting_id: int, document_id: int) -> Response:
+def preview(meeting: Meeting, document_id: int) -> Response:
     """What recalling a document would withdraw now (staff); nothing is written"""
-    document = _document(meeting_id, document_id)
+    document = document_in_meeting(db.session, meeting, document_id)
     if document is None:
         return _document_not_found()
     found = preview_recall(db.session, document)
@@ -217,19 +189,18 @@ def preview(meeting_id: int, document_id: int) -> Response:
 
 
 @bp.post(f"{MEETING}/documents/<{ID}:document_id>/recall")
-@staff_only
+@with_meeting(staff=True)
 @bp.arguments(RecallIn)
 @bp.response(200, RecallOut)
 @problems(bp, 400, 403, 404, 409)
-def recall(data: dict[str, Any], meeting_id: int, document_id: int) -> Response:
+def recall(data: dict[str, Any], meeting: Meeting, document_id: int) -> Response:
     """Recall every copy of a document, as previewed (staff); its packets are rebuilt"""
-    document = _document(meeting_id, document_id)
+    document = document_in_meeting(db.session, meeting, document_id)
     if document is None:
         return _document_not_found()
     try:
         outcome = recall_document(db.session, document, api_actor(), expected=data["preview"])
     except DomainError as error:
-        db.session.rollback()
         return refused(error)
     db.session.commit()
     if outcome.rebuild is not None:

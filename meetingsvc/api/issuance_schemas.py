@@ -19,13 +19,6 @@ def _time(description: str | None = None) -> fields.AwareDateTime:
     return fields.AwareDateTime(required=True, allow_none=True, metadata=metadata)
 
 
-class Label(Schema):
-    """A stored code's display name, in both languages."""
-
-    vi = fields.String(required=True)
-    en = fields.String(required=True)
-
-
 # --- issuance ---------------------------------------------------------------------
 
 
@@ -52,7 +45,9 @@ class JobOut(Schema):
     meeting_id = fields.Integer(required=True)
     status = fields.String(required=True, metadata={
         "description": "running, completed or completed_with_failures."})
-    status_label = fields.Nested(Label, required=True)
+    status_label_vi = fields.String(required=True, metadata={
+        "description": "The state's name, as the job's page shows it."})
+    status_label_en = fields.String(required=True)
     rebuild = fields.Boolean(required=True, metadata={
         "description": "The job rebuilds packets without a recalled document."})
     created_at = _time()
