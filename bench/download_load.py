@@ -92,6 +92,8 @@ class Prepared:
 class Run:
     label: str
     latencies_ms: list[float]
+    #: Until the answer's headers arrived: through the app, its access check and event.
+    first_byte_ms: list[float]
     errors: list[str]
     mean_bytes: float
 
@@ -199,21 +201,24 @@ async def warm_up(client: aiohttp.ClientSession, url: str) -> None:
 
 
 async def download(client: aiohttp.ClientSession, url: str, start: asyncio.Event
-                   ) -> tuple[float, int, str | None]:
-    """Seconds to the last byte, bytes read, and the error if any."""
+                   ) -> tuple[float, float, int, str | None]:
+    """Seconds to the headers and to the last byte, bytes read, and the error if any."""
     await start.wait()
     began = time.perf_counter()
+    headers = 0.0
     try:
         async with client.get(url) as response:
+            headers = time.perf_counter() - began
             size = 0
             async for chunk in response.content.iter_chunked(1 << 20):
                 size += len(chunk)
             expected = int(response.headers.get("Content-Length", -1))
             if response.status != 200 or size != expected:
-                return time.perf_counter() - began, size, f"HTTP {response.status}, {size} B"
-            return time.perf_counter() - began, size, None
+                return (headers, time.perf_counter() - began, size,
+                        f"HTTP {response.status}, {size} B")
+            return headers, time.perf_counter() - began, size, None
     except (aiohttp.ClientError, TimeoutError) as error:
-        return time.perf_counter() - began, 0, f"{type(error).__name__}: {error}"
+        return headers, time.perf_counter() - began, 0, f"{type(error).__name__}: {error}"
 
 
 async def all_at_once(label: str, clients: dict[str, aiohttp.ClientSession],
@@ -223,9 +228,10 @@ async def all_at_once(label: str, clients: dict[str, aiohttp.ClientSession],
     await asyncio.sleep(0.1)
     start.set()  # all at once
     results = await asyncio.wait_for(asyncio.gather(*tasks), timeout)
-    sizes = [size for _, size, error in results if not error]
-    return Run(label, [seconds * 1000 for seconds, _, _ in results],
-               [error for _, _, error in results if error],
+    sizes = [size for _, _, size, error in results if not error]
+    return Run(label, [seconds * 1000 for _, seconds, _, _ in results],
+               [seconds * 1000 for seconds, _, _, _ in results],
+               [error for _, _, _, error in results if error],
                statistics.mean(sizes) if sizes else 0.0)
 
 
@@ -358,6 +364,8 @@ def report_runs(runs: list[Run], prepared: Prepared, before: Downloads) -> str:
     by_label = {run.label: run for run in runs}
     for run in runs:
         print(f"{run.label}: {run.figures()} max_ms={max(run.latencies_ms):.0f} "
+              f"first_byte_p50_ms={percentile(run.first_byte_ms, 0.5):.0f} "
+              f"first_byte_p99_ms={percentile(run.first_byte_ms, 0.99):.0f} "
               f"({run.mean_bytes / 1e6:.2f} MB on average) {run.errors[:3]}")
     through = [r for r in runs if r.label != "floor"]
     per_packet, audited = downloads(settings, prepared.meeting_id).since(before)
