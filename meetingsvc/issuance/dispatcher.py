@@ -28,13 +28,20 @@ from .units import UnitSpec
 log = logging.getLogger(__name__)
 
 
-def open_pool(app: Flask) -> WorkerPool:
-    """The signing pool: ``ISSUANCE_PROCESSES`` processes (0: one per core)."""
+def open_pool(app: Flask, start_method: str = "forkserver") -> WorkerPool:
+    """The signing pool: ``ISSUANCE_PROCESSES`` processes (0: one per core).
+
+    The issuance worker, single-threaded, forks them (``fork``): they share its pages,
+    already holding everything signing needs, instead of a fork server's copy. A
+    process with other threads (the web's, in ``thread`` mode) must not fork; its
+    pool starts from a fork server."""
     from .production import init_worker
 
+    if start_method == "fork":
+        db.engine.dispose()  # no pooled database connection is inherited by a child
     processes = app.config["ISSUANCE_PROCESSES"] or default_processes()
     return WorkerPool(init_worker, (worker_config(app),), processes=processes, chunksize=1,
-                      preload=["meetingsvc.issuance.production"])
+                      start_method=start_method, preload=["meetingsvc.issuance.production"])
 
 
 def drain(app: Flask, pool: WorkerPool, worker: str) -> int:
@@ -92,7 +99,7 @@ class Dispatcher:
                 stop.wait(self.poll_seconds)
 
     def _work(self, stop: threading.Event, worker: str) -> None:
-        with open_pool(self.app) as pool:
+        with open_pool(self.app, "fork") as pool:
             while not stop.is_set():
                 self.units_done += drain(self.app, pool, worker)
                 if stop.wait(self.poll_seconds) or not work_waits(self.app):
