@@ -65,9 +65,10 @@ def list_entries(page: int, per_page: int, action: str | None = None,
                        "pages": found.pages}}))
 
 
-@bp.get("/audit/chain")
+@bp.post("/audit/chain")
 @auditor_only
-@bp.response(200, ChainCheckOut, description="The check is itself logged, as on the web.")
+@bp.response(200, ChainCheckOut, description="The check is itself logged, as on the web: "
+             "a POST, since it adds to the log.")
 @problems(bp, 403)
 def check_chain() -> Response:
     """Check the whole log's chain and its signed checkpoints now (auditors)"""

@@ -242,11 +242,11 @@ def test_auditors_read_and_check_the_log_others_may_not(
 
     for who in (delegate, staff):
         other = bearer(session, who)
-        for url in ("/api/v1/audit/entries", "/api/v1/audit/chain"):
-            refused = client.get(url, headers=other)
+        for method, url in (("GET", "/api/v1/audit/entries"), ("POST", "/api/v1/audit/chain")):
+            refused = client.open(url, method=method, headers=other)
             assert refused.status_code == 403 and refused.content_type == PROBLEM
 
-    checked = client.get("/api/v1/audit/chain", headers=headers).json
+    checked = client.post("/api/v1/audit/chain", headers=headers).json
     assert checked["intact"] and checked["first_broken"] is None
     assert events(session, "audit.log_verified")[-1]["api_token"] == "Giám sát"
     by_actor = client.get("/api/v1/audit/entries", headers=headers,
@@ -260,6 +260,6 @@ def test_auditors_read_and_check_the_log_others_may_not(
     allow_tampering(session, "audit_event")
     session.execute(text("UPDATE audit_event SET details = '{}' WHERE id = :id"), {"id": row})
     session.commit()
-    broken = client.get("/api/v1/audit/chain", headers=headers).json
+    broken = client.post("/api/v1/audit/chain", headers=headers).json
     assert not broken["intact"] and broken["first_broken_id"] == row
     assert broken["first_broken"]["id"] == row and broken["first_broken"]["holds"] is False
