@@ -11,7 +11,8 @@ export MEETINGSVC_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 # Node and npm only install PDF.js for the viewer and Swagger UI for the API docs; Debian's packages when there is no node at all.
 NODE_DEBS := $(if $(shell command -v npm),,nodejs npm)
-RUN_DEBS := fonts-dejavu-core $(NODE_DEBS)
+# postgresql-client: pg_dump and psql for `flask backup` on PostgreSQL (Debian's, the server's major version).
+RUN_DEBS := fonts-dejavu-core postgresql-client $(NODE_DEBS)
 TEST_DEBS := $(RUN_DEBS) poppler-utils qpdf softhsm2 openssl chromium nginx
 # PDF.js, served from our own static files (the office network is closed).
 PDFJS_DIR := meetingsvc/static/vendor/pdfjs
