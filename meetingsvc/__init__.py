@@ -56,7 +56,7 @@ class MeetingApp(Flask):
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = MeetingApp(
         __name__,
-        instance_path=_instance_path(test_config),
+        instance_path=instance_path(test_config),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )
@@ -74,7 +74,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _instance_path(test_config: Mapping[str, Any] | None) -> str:
+def instance_path(test_config: Mapping[str, Any] | None = None) -> str:
+    """The instance folder every command uses: the test's, MEETINGSVC_INSTANCE_PATH, or ours."""
     import os
 
     path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("MEETINGSVC_INSTANCE_PATH")
@@ -310,7 +311,6 @@ def configure_issuance(app: Flask) -> None:
         # re-offers units whose offer or lease ran out: nothing waits for a reader.
         beat_schedule={"issuance-sweep": {
             "task": SWEEP_TASK, "schedule": float(app.config["ISSUANCE_SWEEP_SECONDS"])}},
-        beat_schedule_filename=str(Path(app.instance_path) / "celerybeat-schedule"),
         broker_url=app.config.get("CELERY_BROKER_URL") or "memory://",
         task_acks_late=True,
         task_reject_on_worker_lost=True,

@@ -11,16 +11,21 @@ one worker): its sweep re-offers units whose offer or lease ran out.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from celery import signals
 from flask import Flask, current_app, has_app_context
 
+from . import instance_path
 from .extensions import celery_app, db
 from .issuance import production, runner
 
 log = logging.getLogger(__name__)
 celery = celery_app
+# ``worker -B`` reads where beat keeps its schedule before any app is built: in the
+# instance folder, never the directory it was started from.
+celery.conf.beat_schedule_filename = str(Path(instance_path()) / "celerybeat-schedule")
 _flask_app: Flask | None = None
 
 

@@ -96,6 +96,8 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
     wait_until(lambda: job_status(session, job_id) == "completed", 240,
                "the job to complete after the restart")
 
+    assert list(Path(app.instance_path).glob("celerybeat-schedule*"))
+    assert not list(ROOT.glob("celerybeat-schedule*")), "beat wrote outside the instance"
     session.expire_all()
     copies = session.scalars(select(IssuedCopy)).all()
     assert all(c.status in ("delivered", "signed") for c in copies)
