@@ -4,12 +4,19 @@ Runs in worker processes (the embedded pool or Celery), with no database: the
 input is a ``UnitSpec``, the output a ``UnitResult``. Each process opens the
 signing key once and prepares each source document once (parsing it, laying
 out the stamp's fixed parts), then reuses that for every delegate's copy.
+Whatever else a unit makes is released when it ends (:func:`unit_memory`), so a
+process stays the same size from the first delegate to the last.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import logging
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,11 +94,53 @@ def is_initialised() -> bool:
     return _state is not None
 
 
+def _malloc_trim() -> Callable[[int], object]:
+    """glibc's ``malloc_trim``, or a no-op where the C library has none."""
+    try:
+        trim: Callable[[int], object] = ctypes.CDLL(
+            ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return lambda _pad: 0
+    return trim
+
+
+_trim = _malloc_trim()
+
+
+@contextmanager
+def unit_memory() -> Iterator[None]:
+    """Give back, when a unit ends, all the memory it used.
+
+    pyHanko's and pikepdf's objects refer to each other, so a 30-document unit leaves
+    about 7,000 objects in reference cycles that only a full collection frees; Python
+    runs one rarely, and by then a pool process had grown by some 40 MB. Everything
+    alive when the unit starts (imports, the signer, prepared documents) is frozen
+    first, so the collection afterwards looks at the unit's objects only (milliseconds
+    rather than most of a second), then it is thawed again, unless it was frozen before
+    (a pool process keeps what it inherited frozen). ``malloc_trim`` then hands the
+    freed heap back to the system, which glibc otherwise keeps at its high-water mark:
+    a congress's 600-page packets would leave their processes larger than an
+    Executive Committee's."""
+    thaw = gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.collect()
+        if thaw:
+            gc.unfreeze()
+        _trim(0)
+
+
 def produce_unit(spec: UnitSpec) -> UnitResult:
     """Make, sign and store every copy of one delegate; a failing copy fails alone."""
     if _state is None:
         raise RuntimeError("init_worker was not called in this process")
-    state = _state
+    with unit_memory():
+        return _produce(_state, spec)
+
+
+def _produce(state: _WorkerState, spec: UnitSpec) -> UnitResult:
     produced: list[ProducedCopy] = []
     failures: list[tuple[int, str]] = []
     packet_parts: list[tuple[ItemCopySpec, bytes]] = []

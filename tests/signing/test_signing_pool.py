@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from pool_workers import CopyJob, init_issuance_like_worker, personalise_and_sign
+from pool_workers import (
+    CopyJob,
+    frozen_objects,
+    init_issuance_like_worker,
+    personalise_and_sign,
+)
 
 from signing.errors import InvalidInputDocument, SigningLibraryError
 from signing.keys import Pkcs12KeySource
@@ -49,6 +54,15 @@ def test_pool_runs_a_custom_function_with_its_own_initializer(b_t_settings: Sign
     assert all(r.ok for r in results)
     numbers = [read_copy_metadata(r.value or b"")["copy_number"] for r in results]
     assert numbers == [f"Bản số {n:02d}" for n in range(1, 9)]
+
+
+def test_workers_keep_what_they_inherited_out_of_the_collector(
+        b_t_settings: SignerSettings) -> None:
+    # frozen before the initializer runs, so collections never copy the fork
+    # server's shared pages into each worker
+    with WorkerPool(init_issuance_like_worker, (b_t_settings, ""), processes=1) as pool:
+        [result] = pool.map(frozen_objects, [None])
+    assert result.ok and (result.value or 0) > 0
 
 
 def test_a_dying_worker_fails_its_items_and_the_pool_recovers(b_t_settings: SignerSettings,
