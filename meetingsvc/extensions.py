@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from typing import Any
 
 from celery import Celery
@@ -65,10 +66,17 @@ class Database:
         return self._factory()
 
 
-#: How long a writer waits for SQLite's write lock before one attempt gives up.
+#: How long a statement waits for a lock SQLite holds (its busy timeout); a writer waiting
+#: for the write lock warns after each such wait.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-#: Attempts to take the write lock; nothing is written before it is held, so retrying is safe.
+#: Busy timeouts a writer waits for the write lock in all; nothing is written before it is
+#: held, so waiting again is safe.
 SQLITE_BEGIN_ATTEMPTS = 3
+#: How often a waiting writer tries for the write lock, in seconds. SQLite's own busy
+#: handler sleeps longer and longer between tries (up to 100 ms), so with many writers
+#: the lock sat free while they all slept: 200 downloads at once queued for seconds
+#: behind commits of a few milliseconds each (BENCHMARKS.md, downloads under load).
+SQLITE_LOCK_POLL_SECONDS = 0.001
 #: Statements that make a SQLite transaction a writer (as pysqlite's own implicit BEGIN,
 #: plus SAVEPOINT, which would otherwise open a deferred transaction).
 _SQLITE_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
@@ -95,20 +103,32 @@ def sqlite_begin_writing(dbapi_connection: Any) -> None:
     is open already holds the write lock and reads the newest data. Before it, reads
     run on their own (each statement sees the newest commit, as under PostgreSQL's
     READ COMMITTED) and hold no lock: read-only requests never wait for writers. A
-    writer waits up to the busy timeout for the lock; it never fails half-way for
-    having read an older snapshot, which a deferred BEGIN could.
+    writer tries for the lock every ``SQLITE_LOCK_POLL_SECONDS``, for up to
+    ``SQLITE_BEGIN_ATTEMPTS`` busy timeouts; it never fails half-way for having read
+    an older snapshot, which a deferred BEGIN could.
     """
     if dbapi_connection.in_transaction:
         return
-    for attempt in range(1, SQLITE_BEGIN_ATTEMPTS + 1):
-        try:
-            dbapi_connection.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or attempt == SQLITE_BEGIN_ATTEMPTS:
-                raise
-            log.warning("SQLite write lock busy for %s ms, attempt %s: waiting again",
-                        SQLITE_BUSY_TIMEOUT_MS, attempt)
+    started = time.monotonic()
+    warnings = 0
+    dbapi_connection.execute("PRAGMA busy_timeout=0")  # the waiting is done here
+    try:
+        while True:
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                waited_ms = (time.monotonic() - started) * 1000
+                if ("locked" not in str(error)
+                        or waited_ms >= SQLITE_BEGIN_ATTEMPTS * SQLITE_BUSY_TIMEOUT_MS):
+                    raise
+                if waited_ms >= (warnings + 1) * SQLITE_BUSY_TIMEOUT_MS:
+                    warnings += 1
+                    log.warning("SQLite write lock busy for %s ms: waiting again",
+                                round(waited_ms))
+                time.sleep(SQLITE_LOCK_POLL_SECONDS)
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def _sqlite_begin_before_writing(connection: Any, _cursor: Any, statement: str,
