@@ -266,14 +266,15 @@ def opened(kind: str, path: Path) -> Iterator[Session]:
                                creator=lambda: sqlite3.connect(uri, uri=True))
     elif kind == "postgresql":
         engine = create_engine("sqlite://", poolclass=StaticPool)
-        _load_dump(path, engine)
     else:
         raise BackupError(f"Loại cơ sở dữ liệu không rõ: {kind}.",
                           f"Unknown kind of database: {kind}.")
     try:
+        if kind == "postgresql":
+            _load_dump(path, engine)
         with Session(engine) as session:
             yield session
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, ValueError) as error:  # UnicodeDecodeError is a ValueError
         raise BackupError(f"Không đọc được cơ sở dữ liệu trong bản sao lưu: {error}",
                           f"The backed-up database cannot be read: {error}") from None
     finally:

@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
@@ -99,8 +100,19 @@ def create_backup(target: Path, places: InstancePlaces, *, progress: Progress = 
     target.mkdir(mode=0o700, parents=True, exist_ok=True)
     staging = target / f"{PARTIAL_PREFIX}{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     staging.mkdir(mode=0o700)
-    (staging / "database").mkdir(mode=0o700)
+    try:
+        manifest = _fill(staging, target, places, started, progress)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # a SIGKILL leaves it: verify refuses it
+        raise
+    write_manifest(target, manifest)
+    return manifest
 
+
+def _fill(staging: Path, target: Path, places: InstancePlaces, started: datetime,
+          progress: Progress) -> Manifest:
+    """Copy everything into ``staging``, rename it to ``target/data``; the manifest to write."""
+    (staging / "database").mkdir(mode=0o700)
     progress("database", 0, 1)
     snapshot = snapshot_database(places.database_url, staging / "database")
     database_file = f"database/{snapshot.file_name}"
@@ -118,15 +130,13 @@ def create_backup(target: Path, places: InstancePlaces, *, progress: Progress = 
     fsync_tree(staging)
     os.rename(staging, target / DATA_DIR)
     fsync_dir(target)
-    manifest = Manifest(
+    return Manifest(
         created_at=started.isoformat(timespec="seconds"), app_version=app_version(),
         schema_revision=facts.schema_revision, database_kind=snapshot.kind,
         database_file=database_file, database_details=snapshot.details,
         audit={"rows": facts.audit_rows, "last_row_id": facts.last_row_id,
                "last_row_hash": facts.last_row_hash, "checkpoints": len(facts.checkpoints)},
         files=sorted(files, key=lambda entry: entry.path))
-    write_manifest(target, manifest)
-    return manifest
 
 
 def _stored_hashes(blob_dir: Path) -> Iterator[str]:
@@ -154,12 +164,18 @@ def _copy_blobs(blob_dir: Path, referenced: dict[str, int], out: Path,
     for done, sha in enumerate(wanted, start=1):
         source = store.path_for(sha)
         relative = source.relative_to(blob_dir).as_posix()
-        digest, size = copy_hashed(source, out / relative, file_mode(source))
+        try:
+            mode = file_mode(source)
+            digest, size = copy_hashed(source, out / relative, mode)
+        except FileNotFoundError:
+            if sha in referenced:
+                raise
+            continue  # gone since it was listed, and nothing references it
         if digest != sha or referenced.get(sha, size) != size:
             raise BackupError(
                 f"Tệp {sha} trong kho đã hỏng (SHA-256 đọc được {digest}, {size} byte).",
                 f"The stored file {sha} is damaged (its SHA-256 reads {digest}, {size} bytes).")
-        entries.append(FileEntry(f"blobs/{relative}", sha, size, file_mode(source)))
+        entries.append(FileEntry(f"blobs/{relative}", sha, size, mode))
         progress("blobs", done, len(wanted))
     return entries
 

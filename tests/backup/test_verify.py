@@ -80,3 +80,14 @@ def test_verify_checks_the_audit_chain_inside_the_backup(app, session, prepared,
     checked = flask_command(app, "backup", "verify", str(backup_dir))
     assert checked.exit_code == 1
     assert "the audit log is BROKEN at row 2" in checked.stderr
+
+
+def test_create_refuses_a_store_that_lacks_a_referenced_file_and_leaves_nothing(
+        app, prepared, backup_dir):
+    sha = prepared.documents["report"].current_version.blob_sha256
+    stored = Path(app.config["BLOB_DIR"]) / sha[:2] / sha[2:4] / sha
+    stored.unlink()
+    refused = flask_command(app, "backup", "create", str(backup_dir))
+    assert refused.exit_code == 1
+    assert "lacks 1 files the database references" in refused.output
+    assert list(backup_dir.iterdir()) == []
