@@ -7,7 +7,9 @@ then English and the command exits with status 1.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 from flask import current_app
@@ -25,6 +27,8 @@ from .services import (
     restore_backup,
     verify_backup,
 )
+
+T = TypeVar("T")
 
 backup_cli = AppGroup("backup", help="Backups: make, check and restore the database, the "
                                      "stored files, the PKI and the audit checkpoints.")
@@ -45,6 +49,14 @@ def _progress() -> Progress:
     return report
 
 
+def _or_refused(call: Callable[[], T]) -> T:
+    """The service's answer, or its refusal (both languages) as the command's error."""
+    try:
+        return call()
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+
+
 def _described(manifest: Manifest) -> str:
     audit = manifest.audit
     return (f"{len(manifest.files)} tệp / files, {manifest.size / 1e6:.1f} MB: "
@@ -61,12 +73,8 @@ def create_command(directory: Path) -> None:
     """Back up into DIRECTORY (new or empty) while the service runs."""
     directory = directory.absolute()
     started = time.monotonic()
-    try:
-        manifest = create_backup(
-            directory, places_of(current_app.config, current_app.instance_path),
-            progress=_progress())
-    except BackupError as error:
-        raise click.ClickException(str(error)) from None
+    places = places_of(current_app.config, current_app.instance_path)
+    manifest = _or_refused(lambda: create_backup(directory, places, progress=_progress()))
     record_backup(db.session, directory, manifest, CLI_ACTOR)
     db.session.commit()
     click.echo(f"đã sao lưu / backed up into {directory} in {time.monotonic() - started:.1f} s: "
@@ -78,11 +86,8 @@ def create_command(directory: Path) -> None:
 def verify_command(directory: Path) -> None:
     """Check every file's hash, that nothing is missing or extra, and the audit chain inside."""
     started = time.monotonic()
-    try:
-        report = verify_backup(directory, current_app.config, current_app.instance_path,
-                               progress=_progress())
-    except BackupError as error:
-        raise click.ClickException(str(error)) from None
+    report = _or_refused(lambda: verify_backup(
+        directory, current_app.config, current_app.instance_path, progress=_progress()))
     for problem in report.problems:
         click.echo(problem, err=True)
     if not report.intact:
@@ -100,11 +105,8 @@ def restore_command(directory: Path) -> None:
     directory = directory.absolute()
     started = time.monotonic()
     places = places_of(current_app.config, current_app.instance_path)
-    try:
-        outcome = restore_backup(directory, places, current_app.config, db.engine,
-                                 progress=_progress())
-    except BackupError as error:
-        raise click.ClickException(str(error)) from None
+    outcome = _or_refused(lambda: restore_backup(
+        directory, places, current_app.config, db.engine, progress=_progress()))
     record_restore(db.session, directory, outcome.manifest, CLI_ACTOR)
     db.session.commit()
     click.echo(f"đã khôi phục / restored into {places.instance_path} in "

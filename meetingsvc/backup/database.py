@@ -45,7 +45,7 @@ from ..audit.models import AuditCheckpoint, AuditEvent
 from ..documents.models import Blob
 from ..extensions import Base
 from ..models_common import UTCDateTime
-from .manifest import BackupError, copy_hashed, fsync_dir
+from .manifest import BackupError, copy_hashed, fsync_path
 
 __all__ = ["SQLITE_FILE", "DUMP_FILE", "Snapshot", "SnapshotFacts", "database_kind",
            "existing_tables", "opened", "read_facts", "restore_postgresql", "restore_sqlite",
@@ -163,7 +163,7 @@ def restore_sqlite(url: str, copy: Path) -> None:
                      target.with_name(target.name + "-shm")):
         leftover.unlink(missing_ok=True)  # an empty database's journal, not this file's
     os.replace(incoming, target)
-    fsync_dir(target.parent)
+    fsync_path(target.parent)
 
 
 def restore_postgresql(url: str, dump: Path) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["DATA_DIR", "FORMAT", "MANIFEST_NAME", "PARTIAL_PREFIX", "BackupError", "FileEntry",
-           "Manifest", "copy_hashed", "fsync_dir", "fsync_tree", "read_manifest",
+           "Manifest", "copy_hashed", "fsync_path", "fsync_tree", "read_manifest",
            "sha256_of", "write_manifest"]
 
 FORMAT = "meetingsvc-backup/1"
@@ -106,8 +106,9 @@ def copy_hashed(source: Path, target: Path, mode: int = 0o644) -> tuple[str, int
     return digest.hexdigest(), size
 
 
-def fsync_dir(directory: Path) -> None:
-    handle = os.open(directory, os.O_RDONLY)
+def fsync_path(path: Path) -> None:
+    """fsync a file's content or a folder's entries (names added, renamed)."""
+    handle = os.open(path, os.O_RDONLY)
     try:
         os.fsync(handle)
     finally:
@@ -117,7 +118,7 @@ def fsync_dir(directory: Path) -> None:
 def fsync_tree(root: Path) -> None:
     """fsync every folder under ``root``, deepest first, so every new name is durable."""
     for folder, _dirs, _files in sorted(os.walk(root), key=lambda w: -len(w[0])):
-        fsync_dir(Path(folder))
+        fsync_path(Path(folder))
 
 
 def file_mode(path: Path) -> int:
@@ -137,7 +138,7 @@ def write_manifest(backup: Path, manifest: Manifest) -> Path:
         os.fsync(out.fileno())
     final = backup / MANIFEST_NAME
     os.replace(partial, final)
-    fsync_dir(backup)
+    fsync_path(backup)
     return final
 
 

@@ -48,7 +48,7 @@ from .manifest import (
     Manifest,
     copy_hashed,
     file_mode,
-    fsync_dir,
+    fsync_path,
     fsync_tree,
     read_manifest,
     sha256_of,
@@ -116,7 +116,7 @@ def _fill(staging: Path, target: Path, places: InstancePlaces, started: datetime
     progress("database", 0, 1)
     snapshot = snapshot_database(places.database_url, staging / "database")
     database_file = f"database/{snapshot.file_name}"
-    _fsync_file(staging / database_file)
+    fsync_path(staging / database_file)
     sha, size = sha256_of(staging / database_file)
     files = [FileEntry(database_file, sha, size, 0o600)]
     progress("database", 1, 1)
@@ -129,7 +129,7 @@ def _fill(staging: Path, target: Path, places: InstancePlaces, started: datetime
 
     fsync_tree(staging)
     os.rename(staging, target / DATA_DIR)
-    fsync_dir(target)
+    fsync_path(target)
     return Manifest(
         created_at=started.isoformat(timespec="seconds"), app_version=app_version(),
         schema_revision=facts.schema_revision, database_kind=snapshot.kind,
@@ -213,14 +213,6 @@ def _write_new(path: Path, data: bytes, relative: str) -> FileEntry:
         out.flush()
         os.fsync(out.fileno())
     return FileEntry(relative, hashlib.sha256(data).hexdigest(), len(data), 0o644)
-
-
-def _fsync_file(path: Path) -> None:
-    handle = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
 
 
 def app_version() -> str:
