@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+import meetingsvc.models  # noqa: F401 - every table is known before the run's database is made
 from meetingsvc import create_app
 from meetingsvc.extensions import db
 from tests.conftest import PKI_PASSPHRASE, POSTGRES_ADMIN_URL, base_test_config
