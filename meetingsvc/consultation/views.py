@@ -3,7 +3,6 @@ body's members read the drafts and answer; auditors read. Anyone else gets 404."
 
 from __future__ import annotations
 
-import io
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -43,6 +41,7 @@ from ..meetings.forms import EmptyForm
 from ..meetings.services import STAFF_ROLES
 from ..models_common import utcnow
 from ..timezones import office_time, office_zone
+from ..tracking.files import send_stored_file
 from .forms import CHOICE_LABELS, AnswerForm, ConsultationForm, QuestionFields
 from .models import Consultation, ConsultationAnswer, ConsultationQuestion, ConsultationStatus
 from .papers import answer_receipt, result_report
@@ -140,11 +139,9 @@ def _back(consultation: Consultation, anchor: str = "") -> Response:
     return redirect(url_for(".show_consultation", consultation_id=consultation.id) + anchor)
 
 
-def _pdf(data: bytes, name: str) -> Response:
-    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
-                         download_name=name)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+def _pdf(sha256: str, name: str) -> Response:
+    """A stored receipt or result, sent as every stored file is (by nginx when it is in front)."""
+    return send_stored_file(sha256, name, attachment=True, no_store=True)
 
 
 @bp.app_template_global("consultations_awaiting")
@@ -375,7 +372,7 @@ def receipt(consultation_id: int, answer_id: int) -> Response:
         flash_error(error)
         return _back(consultation)
     db.session.commit()
-    return _pdf(_store().path_for(made.sha256).read_bytes(),
+    return _pdf(made.sha256,
                 f"xac-nhan-y-kien-{consultation.id}-{found.question.position}-{found.id}.pdf")
 
 
@@ -468,7 +465,7 @@ def result(consultation_id: int) -> Response:
         flash_error(error)
         return _back(consultation)
     db.session.commit()
-    return _pdf(_store().path_for(sha256).read_bytes(),
+    return _pdf(sha256,
                 f"ket-qua-xin-y-kien-{consultation.id}.pdf")
 
 

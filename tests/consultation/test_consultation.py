@@ -140,17 +140,19 @@ def test_the_receipt_is_signed_and_names_the_draft_hash(app, session, opened, tm
     client.post(_answer_url(opened), data={"choice": "agree", "comment": "Nhất trí"})
     answer = _answers(session, member)[0]
     url = _url(opened, f"/answers/{answer.id}/receipt.pdf")
-    first = client.get(url)
-    assert first.status_code == 200 and first.mimetype == "application/pdf"
-    path = _save(tmp_path, "receipt.pdf", first.data)
+    with client.get(url) as first:  # a stored file, streamed: closed when read
+        assert first.status_code == 200 and first.mimetype == "application/pdf"
+        made = first.data
+    path = _save(tmp_path, "receipt.pdf", made)
     assert_signed_whole(path)
     text = text_of(path)
     assert member.full_name in text and "Đồng ý" in text and "Nhất trí" in text
     assert answer.draft_sha256 in text
     assert "(UTC+7)" in text
-    assert client.get(url).data == first.data  # made once, the same file after
+    with client.get(url) as again:
+        assert again.data == made  # made once, the same file after
     receipt = session.scalar(select(AnswerReceipt).where(AnswerReceipt.answer_id == answer.id))
-    assert receipt.sha256 == hashlib.sha256(first.data).hexdigest()
+    assert receipt.sha256 == hashlib.sha256(made).hexdigest()
     events = _events(session, "consultation.receipt_issued")
     assert len(events) == 1 and _details(events[0])["sha256"] == receipt.sha256
     # Another member cannot fetch it.
@@ -234,14 +236,15 @@ def test_closing_by_hand_needs_confirmation_and_issues_a_signed_result(app, sess
                             follow_redirects=True)
     assert "đã kết thúc" in late.get_data(as_text=True)
     for reader in (a, opened.auditor):
-        response = _as(app, reader).get(_url(opened, "/result.pdf"))
-        assert response.status_code == 200
-    path = _save(tmp_path, "result.pdf", response.data)
+        with _as(app, reader).get(_url(opened, "/result.pdf")) as response:
+            assert response.status_code == 200
+            result = response.data
+    path = _save(tmp_path, "result.pdf", result)
     assert_signed_whole(path)
     text = text_of(path)
     assert "THÔNG QUA" in text and "Nhất trí cao" in text and c.full_name in text
     assert "2/3 đồng ý" in text
-    assert consultation.result_sha256 == hashlib.sha256(response.data).hexdigest()
+    assert consultation.result_sha256 == hashlib.sha256(result).hexdigest()
     assert len(_events(session, "consultation.result_issued")) == 1
     assert verify_chain(session).intact
 

@@ -35,8 +35,8 @@ _PLACEHOLDER = re.compile(r"@[A-Z_]+@")
 
 def nginx_binary() -> str | None:
     """Debian's nginx, if installed (it lives in /usr/sbin, often not on a user's PATH)."""
-    return shutil.which("nginx") or next(
-        (str(p) for p in (Path("/usr/sbin/nginx"),) if p.exists()), None)
+    debian = Path("/usr/sbin/nginx")
+    return shutil.which("nginx") or (str(debian) if debian.exists() else None)
 
 
 def free_port() -> int:
