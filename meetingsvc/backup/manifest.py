@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["DATA_DIR", "FORMAT", "MANIFEST_NAME", "PARTIAL_PREFIX", "BackupError", "FileEntry",
-           "Manifest", "copy_hashed", "fsync_path", "fsync_tree", "read_manifest",
+           "Manifest", "copy_hashed", "fsync_path", "read_manifest",
            "sha256_of", "write_manifest"]
 
 FORMAT = "meetingsvc-backup/1"
@@ -85,8 +85,11 @@ def sha256_of(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def copy_hashed(source: Path, target: Path, mode: int = 0o644) -> tuple[str, int]:
-    """Copy ``source`` to ``target`` (a new file), hashing what was written; fsync it.
+def copy_hashed(source: Path, target: Path, mode: int = 0o644, *,
+                sync: bool = True) -> tuple[str, int]:
+    """Copy ``source`` to ``target`` (a new file), hashing what was written; fsync it unless
+    the caller makes many copies and syncs them at once (``os.sync``: one flush, not one
+    journal commit a file).
 
     The hash is of the bytes written, read once: a file changed while it was read cannot
     pass for the file its name or the manifest promises.
@@ -101,7 +104,8 @@ def copy_hashed(source: Path, target: Path, mode: int = 0o644) -> tuple[str, int
             size += len(chunk)
             writer.write(chunk)
         writer.flush()
-        os.fsync(writer.fileno())
+        if sync:
+            os.fsync(writer.fileno())
     os.chmod(target, mode)  # the umask may have narrowed it
     return digest.hexdigest(), size
 
@@ -113,12 +117,6 @@ def fsync_path(path: Path) -> None:
         os.fsync(handle)
     finally:
         os.close(handle)
-
-
-def fsync_tree(root: Path) -> None:
-    """fsync every folder under ``root``, deepest first, so every new name is durable."""
-    for folder, _dirs, _files in sorted(os.walk(root), key=lambda w: -len(w[0])):
-        fsync_path(Path(folder))
 
 
 def file_mode(path: Path) -> int:

@@ -49,7 +49,6 @@ from .manifest import (
     copy_hashed,
     file_mode,
     fsync_path,
-    fsync_tree,
     read_manifest,
     sha256_of,
     write_manifest,
@@ -127,7 +126,7 @@ def _fill(staging: Path, target: Path, places: InstancePlaces, started: datetime
     files += _copy_pki(places.pki_dir, staging / "pki", progress)
     files += _write_checkpoints(facts.checkpoints, staging / "checkpoints")
 
-    fsync_tree(staging)
+    os.sync()  # every copy and folder on disk before the backup can look complete
     os.rename(staging, target / DATA_DIR)
     fsync_path(target)
     return Manifest(
@@ -166,7 +165,7 @@ def _copy_blobs(blob_dir: Path, referenced: dict[str, int], out: Path,
         relative = source.relative_to(blob_dir).as_posix()
         try:
             mode = file_mode(source)
-            digest, size = copy_hashed(source, out / relative, mode)
+            digest, size = copy_hashed(source, out / relative, mode, sync=False)
         except FileNotFoundError:
             if sha in referenced:
                 raise
@@ -189,7 +188,7 @@ def _copy_pki(directory: Path, out: Path, progress: Progress) -> list[FileEntry]
     for done, source in enumerate(sources, start=1):
         relative = source.relative_to(directory).as_posix()
         mode = file_mode(source)
-        digest, size = copy_hashed(source, out / relative, mode)
+        digest, size = copy_hashed(source, out / relative, mode, sync=False)
         entries.append(FileEntry(f"pki/{relative}", digest, size, mode))
         progress("pki", done, len(sources))
     return entries
@@ -210,8 +209,6 @@ def _write_new(path: Path, data: bytes, relative: str) -> FileEntry:
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with os.fdopen(handle, "wb") as out:
         out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
     return FileEntry(relative, hashlib.sha256(data).hexdigest(), len(data), 0o644)
 
 
@@ -396,6 +393,7 @@ def restore_backup(backup: Path, places: InstancePlaces, config: Mapping[str, An
     try:
         blobs = _restore_files(manifest, "blobs", data, places.blob_dir, written, progress)
         pki = _restore_files(manifest, "pki", data, places.pki_dir, written, progress)
+        os.sync()  # the files on disk before the database that names them
         progress("database", 0, 1)
         engine.dispose()  # no pooled connection may keep the empty database's file open
         loader = None
@@ -449,7 +447,7 @@ def _restore_files(manifest: Manifest, top: str, data: Path, destination: Path,
             (destination / folder).mkdir(mode=0o700, exist_ok=True)
         incoming = target.with_name(target.name + ".restoring")
         written.append(incoming)
-        sha, _size = copy_hashed(data / entry.path, incoming, entry.mode)
+        sha, _size = copy_hashed(data / entry.path, incoming, entry.mode, sync=False)
         if sha != entry.sha256:
             raise BackupError(f"Tệp {entry.path} đổi trong lúc khôi phục.",
                               f"{entry.path} changed while it was restored.")
