@@ -35,26 +35,40 @@ def backup_dir(tmp_path: Path) -> Path:
     return tmp_path / "backups" / "2026-11-27"
 
 
-@pytest.fixture
-def empty_instance(tmp_path: Path, database_url: str) -> Iterator[dict[str, Any]]:
-    """The configuration of an instance that holds nothing yet, on the test's database kind:
-    its own folder (blobs, PKI), and its own SQLite file or PostgreSQL database."""
-    config = base_test_config(tmp_path / "restored")
-    config["DEV_PKI_PASSPHRASE"] = PKI_PASSPHRASE  # kept with config.py, never in a backup
-    if database_url.startswith("sqlite"):
-        config["DATABASE_URL"] = f"sqlite:///{tmp_path / 'restored' / 'meetingsvc.sqlite3'}"
-        yield config
-        return
+@pytest.fixture(scope="session")
+def restore_database(postgres_url: str) -> Iterator[str]:
+    """A second PostgreSQL database for the run, to restore into (emptied before each test)."""
     name = f"meetingsvc_restore_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    config["DATABASE_URL"] = make_url(database_url).set(database=name).render_as_string(
-        hide_password=False)
-    yield config
+    yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+def _empty_schema(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def empty_instance(request: pytest.FixtureRequest, tmp_path: Path,
+                   database_url: str) -> dict[str, Any]:
+    """The configuration of an instance that holds nothing yet, on the test's database kind:
+    its own folder (blobs, PKI), and its own SQLite file or empty PostgreSQL database."""
+    config = base_test_config(tmp_path / "restored")
+    config["DEV_PKI_PASSPHRASE"] = PKI_PASSPHRASE  # kept with config.py, never in a backup
+    if database_url.startswith("sqlite"):
+        config["DATABASE_URL"] = f"sqlite:///{tmp_path / 'restored' / 'meetingsvc.sqlite3'}"
+    else:
+        config["DATABASE_URL"] = request.getfixturevalue("restore_database")
+        _empty_schema(config["DATABASE_URL"])
+    return config
 
 
 @pytest.fixture
