@@ -115,6 +115,7 @@ def _fill(staging: Path, target: Path, places: InstancePlaces, started: datetime
     progress("database", 0, 1)
     snapshot = snapshot_database(places.database_url, staging / "database")
     database_file = f"database/{snapshot.file_name}"
+    os.chmod(staging / database_file, 0o600)  # pg_dump's file follows the umask
     fsync_path(staging / database_file)
     sha, size = sha256_of(staging / database_file)
     files = [FileEntry(database_file, sha, size, 0o600)]
