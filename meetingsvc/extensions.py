@@ -72,11 +72,12 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Busy timeouts a writer waits for the write lock in all; nothing is written before it is
 #: held, so waiting again is safe.
 SQLITE_BEGIN_ATTEMPTS = 3
-#: How often a waiting writer tries for the write lock, in seconds. SQLite's own busy
-#: handler sleeps longer and longer between tries (up to 100 ms), so with many writers
-#: the lock sat free while they all slept: 200 downloads at once queued for seconds
-#: behind commits of a few milliseconds each (BENCHMARKS.md, downloads under load).
-SQLITE_LOCK_POLL_SECONDS = 0.001
+#: How often a waiting writer tries for the write lock, in seconds: first, and at most
+#: (doubling in between, so many waiting threads do not spin). SQLite's own busy handler
+#: sleeps up to 100 ms between tries, so with many writers the lock sat free while they
+#: all slept: 200 downloads at once queued for seconds behind commits of a few
+#: milliseconds each (BENCHMARKS.md, downloads under load).
+SQLITE_LOCK_POLL_SECONDS = (0.0005, 0.005)
 #: Statements that make a SQLite transaction a writer (as pysqlite's own implicit BEGIN,
 #: plus SAVEPOINT, which would otherwise open a deferred transaction).
 _SQLITE_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
@@ -103,7 +104,7 @@ def sqlite_begin_writing(dbapi_connection: Any) -> None:
     is open already holds the write lock and reads the newest data. Before it, reads
     run on their own (each statement sees the newest commit, as under PostgreSQL's
     READ COMMITTED) and hold no lock: read-only requests never wait for writers. A
-    writer tries for the lock every ``SQLITE_LOCK_POLL_SECONDS``, for up to
+    writer tries for the lock every few milliseconds (``SQLITE_LOCK_POLL_SECONDS``), for up to
     ``SQLITE_BEGIN_ATTEMPTS`` busy timeouts; it never fails half-way for having read
     an older snapshot, which a deferred BEGIN could.
     """
@@ -111,6 +112,7 @@ def sqlite_begin_writing(dbapi_connection: Any) -> None:
         return
     started = time.monotonic()
     warnings = 0
+    pause, longest = SQLITE_LOCK_POLL_SECONDS
     dbapi_connection.execute("PRAGMA busy_timeout=0")  # the waiting is done here
     try:
         while True:
@@ -126,7 +128,8 @@ def sqlite_begin_writing(dbapi_connection: Any) -> None:
                     warnings += 1
                     log.warning("SQLite write lock busy for %s ms: waiting again",
                                 round(waited_ms))
-                time.sleep(SQLITE_LOCK_POLL_SECONDS)
+                time.sleep(pause)
+                pause = min(pause * 2, longest)
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
