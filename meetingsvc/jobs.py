@@ -10,6 +10,7 @@ one worker): its sweep re-offers units whose offer or lease ran out.
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,9 @@ def _configure(**_kwargs: Any) -> None:
 
 @signals.worker_process_init.connect
 def _fresh_connections(**_kwargs: Any) -> None:
-    """A forked worker must not share the parent's database connections."""
+    """A forked worker must not share the parent's database connections, and keeps what
+    it inherited out of the collector, so a collection never copies those shared pages."""
+    gc.freeze()
     if _flask_app is not None:
         with _flask_app.app_context():
             db.engine.dispose(close=False)
