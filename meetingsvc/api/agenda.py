@@ -33,6 +33,7 @@ from .agenda_schemas import (
 from .auth import api_actor, caller
 from .common import (
     ID,
+    MEETING,
     api_blueprint,
     json_response,
     not_found,
@@ -46,7 +47,6 @@ from .problems import problem
 bp = api_blueprint("api_agenda", "/api/v1",
                    "Invitations (giấy mời) and agenda items (chương trình) of a meeting.")
 
-_MEETING = f"/meetings/<{ID}:meeting_id>"
 
 
 def _invitation_row(invitation: Invitation) -> dict[str, Any]:
@@ -64,7 +64,7 @@ def _no_invitation() -> Response:
     return not_found("lời mời này", "invitation")
 
 
-@bp.get(f"{_MEETING}/invitations")
+@bp.get(f"{MEETING}/invitations")
 @with_meeting(staff=True)
 @bp.response(200, InvitationList)
 @problems(bp, 403, 404)
@@ -74,7 +74,7 @@ def list_invitations(meeting: Meeting) -> Response:
     return json_response(InvitationList().dump({"items": rows}))
 
 
-@bp.post(f"{_MEETING}/invitations")
+@bp.post(f"{MEETING}/invitations")
 @with_meeting(staff=True)
 @bp.arguments(InvitationCreate)
 @bp.response(201, InvitationOut)
@@ -96,7 +96,7 @@ def add_invitation(data: dict[str, Any], meeting: Meeting) -> Response:
     return response
 
 
-@bp.get(f"{_MEETING}/invitations/<{ID}:invitation_id>")
+@bp.get(f"{MEETING}/invitations/<{ID}:invitation_id>")
 @with_meeting(staff=True)
 @bp.response(200, InvitationStakeOut, headers={"ETag": {"schema": {"type": "string"}}})
 @problems(bp, 403, 404)
@@ -113,7 +113,7 @@ def read_invitation(meeting: Meeting, invitation_id: int) -> Response:
     return response
 
 
-@bp.delete(f"{_MEETING}/invitations/<{ID}:invitation_id>")
+@bp.delete(f"{MEETING}/invitations/<{ID}:invitation_id>")
 @with_meeting(staff=True)
 @bp.doc(parameters=[{"name": "If-Match", "in": "header", "required": True,
                      "schema": {"type": "string"},
@@ -140,7 +140,7 @@ def _agenda_row(number: int, item: AgendaItem) -> dict[str, Any]:
     return {"id": item.id, "number": number, "title": item.title, "presenter": item.presenter}
 
 
-@bp.get(f"{_MEETING}/agenda")
+@bp.get(f"{MEETING}/agenda")
 @with_meeting()
 @bp.response(200, AgendaList)
 @problems(bp, 404)
@@ -152,7 +152,7 @@ def list_agenda(meeting: Meeting) -> Response:
                                             "published": meeting.agenda_published}))
 
 
-@bp.post(f"{_MEETING}/agenda")
+@bp.post(f"{MEETING}/agenda")
 @with_meeting(staff=True)
 @bp.arguments(AgendaItemCreate)
 @bp.response(201, AgendaItemOut)
@@ -167,7 +167,7 @@ def add_item(data: dict[str, Any], meeting: Meeting) -> Response:
     return json_response(AgendaItemOut().dump(_agenda_row(item.position, item)), 201)
 
 
-@bp.patch(f"{_MEETING}/agenda/<{ID}:item_id>")
+@bp.patch(f"{MEETING}/agenda/<{ID}:item_id>")
 @with_meeting(staff=True)
 @bp.arguments(AgendaItemUpdate)
 @bp.response(200, AgendaItemOut)

@@ -55,6 +55,7 @@ from .around_schemas import (
 from .auth import api_actor, caller
 from .common import (
     ID,
+    MEETING,
     api_blueprint,
     json_response,
     not_found,
@@ -94,7 +95,7 @@ def _attendance_answer(answer: AttendanceAnswer | None) -> dict[str, Any] | None
             "stand_in_user_id": answer.stand_in_user_id, "answered_at": answer.answered_at}
 
 
-@bp.get(f"/meetings/<{ID}:meeting_id>/attendance")
+@bp.get(f"{MEETING}/attendance")
 @with_meeting(staff=True)
 @bp.response(200, AttendanceListOut)
 @problems(bp, 403, 404)
@@ -121,7 +122,7 @@ def _mine(invitation: Invitation) -> Response:
             db.session, meeting.id, invitation.user_id)]}))
 
 
-@bp.get(f"/meetings/<{ID}:meeting_id>/attendance/mine")
+@bp.get(f"{MEETING}/attendance/mine")
 @with_meeting()
 @bp.response(200, MyAttendanceOut)
 @problems(bp, 404)
@@ -133,7 +134,7 @@ def read_my_attendance(meeting: Meeting) -> Response:
     return _mine(invitation)
 
 
-@bp.put(f"/meetings/<{ID}:meeting_id>/attendance/mine")
+@bp.put(f"{MEETING}/attendance/mine")
 @with_meeting()
 @bp.arguments(AttendanceAnswerIn)
 @bp.response(200, MyAttendanceOut)

@@ -30,6 +30,8 @@ from .problems import language, problem
 MAX_ID = 2**31 - 1
 #: A URL converter for database ids, e.g. ``f"/<{ID}:meeting_id>"``.
 ID = f"int(max={MAX_ID})"
+#: The path of one meeting, which most resources hang under.
+MEETING = f"/meetings/<{ID}:meeting_id>"
 
 #: The responses flask-smorest registers, by its names (Python's: 413 is named
 #: REQUEST_ENTITY_TOO_LARGE before Python 3.13, CONTENT_TOO_LARGE after).

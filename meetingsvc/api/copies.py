@@ -35,7 +35,7 @@ from ..tracking.holding import Holding, HoldingState, holding_of
 from ..tracking.models import ReminderReason
 from ..tracking.portal import MeetingPortal, meeting_portal
 from .auth import caller
-from .common import ID, api_blueprint, json_response, not_found, problems, with_meeting
+from .common import ID, MEETING, api_blueprint, json_response, not_found, problems, with_meeting
 from .issuance_schemas import (
     DelegateReceipts,
     IssuedCopyPage,
@@ -50,7 +50,6 @@ from .schemas import PageArgs
 bp = api_blueprint("api_copies", "/api/v1",
                    "Issued copies (bản phát hành) and receipts (theo dõi nhận, mở, ký nhận).")
 
-MEETING = f"/meetings/<{ID}:meeting_id>"
 #: Holdings that can no longer be read: listed apart, without links.
 WITHDRAWN = (HoldingState.RECALLED, HoldingState.SUPERSEDED, HoldingState.PAPER_RECALLED)
 

@@ -33,6 +33,7 @@ from ..tracking.portal import papers_seen
 from .auth import api_actor, caller
 from .common import (
     ID,
+    MEETING,
     api_blueprint,
     json_response,
     not_found,
@@ -65,7 +66,6 @@ bp = api_blueprint("api_documents", "/api/v1",
                    "Documents (tài liệu) of a meeting: upload through the web's checks, versions.")
 bp.ARGUMENTS_PARSER = _MultipartParser()
 
-_MEETING = f"/meetings/<{ID}:meeting_id>"
 _MULTIPART = {"location": "form", "content_type": "multipart/form-data"}
 
 
@@ -80,7 +80,7 @@ def _no_document() -> Response:
     return not_found("tài liệu này", "document")
 
 
-@bp.get(f"{_MEETING}/documents")
+@bp.get(f"{MEETING}/documents")
 @with_meeting()
 @bp.response(200, DocumentList)
 @problems(bp, 404)
@@ -91,7 +91,7 @@ def list_documents(meeting: Meeting) -> Response:
                                                               key=lambda d: d.id)]})
 
 
-@bp.get(f"{_MEETING}/documents/<{ID}:document_id>")
+@bp.get(f"{MEETING}/documents/<{ID}:document_id>")
 @with_meeting()
 @bp.response(200, DocumentOut)
 @problems(bp, 404)
@@ -128,7 +128,7 @@ def _refused_upload(meeting: Meeting, file: FileStorage, error: DomainError) -> 
     return response
 
 
-@bp.post(f"{_MEETING}/documents")
+@bp.post(f"{MEETING}/documents")
 @with_meeting(staff=True)
 @bp.arguments(DocumentUpload, **_MULTIPART)
 @bp.response(201, DocumentCreated)
@@ -164,7 +164,7 @@ def upload_document(data: dict[str, Any], meeting: Meeting) -> Response:
     return response
 
 
-@bp.post(f"{_MEETING}/documents/<{ID}:document_id>/versions")
+@bp.post(f"{MEETING}/documents/<{ID}:document_id>/versions")
 @with_meeting(staff=True)
 @bp.arguments(VersionUpload, **_MULTIPART)
 @bp.response(201, VersionCreated)

@@ -26,6 +26,7 @@ from ..meetings.models import Meeting
 from .auth import api_actor
 from .common import (
     ID,
+    MEETING,
     api_blueprint,
     json_response,
     not_found,
@@ -48,7 +49,6 @@ from .issuance_schemas import (
 bp = api_blueprint("api_issuance", "/api/v1",
                    "Issuance (phát hành) jobs: start, status, failures, retry; recall.")
 
-MEETING = f"/meetings/<{ID}:meeting_id>"
 JOB = f"{MEETING}/issuance/jobs/<{ID}:job_id>"
 
 
