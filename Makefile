@@ -23,6 +23,8 @@ SWAGGER_FILES := swagger-ui-bundle.js swagger-ui.css LICENSE NOTICE
 
 .PHONY: run test venv dev-venv debs test-debs translations instance static-vendor lint bench clean
 
+# A person reads make run's console: plain text lines (a deployment logs JSON, the default).
+run: export MEETINGSVC_LOG_FORMAT ?= text
 run: venv debs translations instance static-vendor
 	@$(PY) -m flask --app meetingsvc seed-demo --if-empty
 	@echo

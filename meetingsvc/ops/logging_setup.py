@@ -27,8 +27,9 @@ __all__ = ["JsonFormatter", "REQUEST_ID_HEADER", "RequestIdFilter", "configure_l
 REQUEST_ID_HEADER = "X-Request-ID"
 #: A request id from outside is kept only if it looks like one: it goes into every log line.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
-#: Libraries that log every table of every font subset at INFO (fontTools) or every object.
-NOISY_LOGGERS = ("fontTools", "pikepdf")
+#: Libraries that log every table of every font subset at INFO (fontTools) or every object,
+#: and Alembic's list of the plugins it sets up before every migration.
+NOISY_LOGGERS = ("fontTools", "pikepdf", "alembic.runtime.plugins")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 
 
