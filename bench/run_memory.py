@@ -39,38 +39,12 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from issue_packets import memory_kib, process_tree  # noqa: E402
+
 HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
-
-
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and every descendant, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children.get(current, []))
-    return found
-
-
-def memory_kib(pid: int) -> tuple[int, int]:
-    """(PSS, RSS) of one process in KiB; (0, 0) once it is gone."""
-    values: dict[str, int] = {}
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            key, _, rest = line.partition(":")
-            if key in ("Pss", "Rss"):
-                values[key] = int(rest.split()[0])
-    except (OSError, ValueError):
-        pass
-    return values.get("Pss", 0), values.get("Rss", 0)
 
 
 def command(pid: int) -> str:
@@ -93,7 +67,7 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(0.2):
-            pids = process_tree(self.root)
+            pids = [pid for pid, _depth in process_tree(self.root)]
             readings = [memory_kib(pid) for pid in pids]
             self.last_pss = sum(pss for pss, _ in readings)
             if self.last_pss > self.peak_pss:
