@@ -110,7 +110,11 @@ def may_acknowledge(copy: IssuedCopy) -> bool:
 
 def record_event(session: Session, copy: IssuedCopy, kind: EventKind, visitor: Visitor,
                  page: int | None = None) -> DeliveryEvent:
-    """Append an event for a copy, and the same to the audit log."""
+    """Append an event for a copy, and the same to the audit log, both written at commit.
+
+    Not flushed here: on SQLite the first write takes the database's one write lock,
+    and a download would hold it while its response is prepared.
+    """
     event = DeliveryEvent(copy_id=copy.id, kind=kind.value, at=utcnow(), page=page,
                           address=visitor.actor.address,
                           user_agent=(visitor.user_agent or "")[:300] or None)
@@ -118,7 +122,6 @@ def record_event(session: Session, copy: IssuedCopy, kind: EventKind, visitor: V
     record(session, f"copy.{kind.value}", visitor.actor, object_type="issued_copy",
            object_id=copy.id, meeting_id=copy.meeting_id,
            details={"page": page} if page is not None else None)
-    session.flush()
     return event
 
 
@@ -169,7 +172,9 @@ def acknowledge_copy(session: Session, copy: IssuedCopy, visitor: Visitor) -> De
     _lock(session, copy)
     if acknowledged_at_of(session, [copy.id]):
         raise TrackingError(N_("You acknowledged this copy already."))
-    return record_event(session, copy, EventKind.ACKNOWLEDGED, visitor)
+    event = record_event(session, copy, EventKind.ACKNOWLEDGED, visitor)
+    session.flush()  # a racing second acknowledgement fails here, in the caller's try
+    return event
 
 
 def acknowledge_packet(session: Session, packet: IssuedCopy, items: Iterable[IssuedCopy],
@@ -188,4 +193,5 @@ def acknowledge_packet(session: Session, packet: IssuedCopy, items: Iterable[Iss
     todo = [c for c in items if c.id not in done]
     for copy in [packet, *todo]:
         record_event(session, copy, EventKind.ACKNOWLEDGED, visitor)
+    session.flush()  # a racing second acknowledgement fails here, in the caller's try
     return len(todo)
