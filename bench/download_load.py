@@ -10,8 +10,12 @@ Run from the repository root (about 2 minutes, most of it issuing the packets)::
 It seeds a meeting of ``--delegates`` members and ``--documents`` 20-page papers
 (``issue_packets.seed``; 13 papers make a packet of about 2 MB) and issues it
 with the embedded runner (a pool, one process per core). Then the same load runs three times,
-with the same client (aiohttp, on the same machine, one cookie jar and one
-kept-alive connection per delegate, signed in before the clock starts):
+with the same client: libcurl (pycurl's multi interface, one thread), on the same
+machine, each delegate signed in before the clock starts and its connection (and
+TLS session) opened by a warm-up request; a transfer that opens a new connection
+during the run counts as an error. A client in C keeps the client's own share of
+the two cores small: an aiohttp client spent more CPU decrypting than nginx did
+encrypting.
 
 (a) ``gunicorn``: the service as ``make run`` starts it (2 workers × 4 threads)
     on a free port of 127.0.0.1, plain HTTP, ``FILE_SENDING = "app"`` (sendfile);
@@ -54,6 +58,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import aiohttp  # noqa: E402
+import pycurl  # noqa: E402
 from issue_packets import POLICY, seed  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
@@ -77,6 +82,8 @@ HOST = "127.0.0.1"
 X_ACCEL_PREFIX = "/_stored/"
 #: Where the floor's server block serves BLOB_DIR as it is, without the app.
 FLOOR_PREFIX = "/floor/"
+#: Sign-in and downloads name the same browser: a session is bound to its user agent.
+USER_AGENT = "meetingsvc-download-load/1"
 
 
 @dataclass(frozen=True)
@@ -178,7 +185,7 @@ async def wait_until_up(url: str, tls: ssl.SSLContext | None, deadline: float) -
 async def sign_in(base: str, username: str, tls: ssl.SSLContext | None,
                   gate: asyncio.Semaphore) -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(ssl=tls or False, limit=0)
-    client = aiohttp.ClientSession(connector=connector,
+    client = aiohttp.ClientSession(connector=connector, headers={"User-Agent": USER_AGENT},
                                    cookie_jar=aiohttp.CookieJar(unsafe=True))
     async with gate:
         async with client.get(f"{base}/sign-in") as page:
@@ -194,65 +201,112 @@ async def sign_in(base: str, username: str, tls: ssl.SSLContext | None,
     return client
 
 
-async def warm_up(client: aiohttp.ClientSession, url: str) -> None:
-    """Open the kept-alive connection (and its TLS session) before the clock starts."""
-    async with client.get(url) as response:
-        await response.read()
+def jar_cookies(client: aiohttp.ClientSession) -> str:
+    """The signed-in delegate's cookies as one ``Cookie`` header."""
+    return "; ".join(f"{cookie.key}={cookie.value}" for cookie in client.cookie_jar)
 
 
-async def download(client: aiohttp.ClientSession, url: str, start: asyncio.Event
-                   ) -> tuple[float, float, int, str | None]:
-    """Seconds to the headers and to the last byte, bytes read, and the error if any."""
-    await start.wait()
-    began = time.perf_counter()
-    headers = 0.0
-    try:
-        async with client.get(url) as response:
-            headers = time.perf_counter() - began
-            size = 0
-            async for chunk in response.content.iter_chunked(1 << 20):
-                size += len(chunk)
-            expected = int(response.headers.get("Content-Length", -1))
-            if response.status != 200 or size != expected:
-                return (headers, time.perf_counter() - began, size,
-                        f"HTTP {response.status}, {size} B")
-            return headers, time.perf_counter() - began, size, None
-    except (aiohttp.ClientError, TimeoutError) as error:
-        return headers, time.perf_counter() - began, 0, f"{type(error).__name__}: {error}"
+def transfer_all(multi: pycurl.CurlMulti, handles: list[pycurl.Curl], timeout: float
+                 ) -> dict[pycurl.Curl, str | None]:
+    """Run every handle at once to the end: each handle's error, or ``None``."""
+    for handle in handles:
+        multi.add_handle(handle)
+    outcome: dict[pycurl.Curl, str | None] = {}
+    deadline = time.monotonic() + timeout
+    while len(outcome) < len(handles):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{len(handles) - len(outcome)} transfers still running")
+        while multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
+            pass
+        while True:
+            queued, done, failed = multi.info_read()
+            outcome.update(dict.fromkeys(done))
+            outcome.update({handle: f"curl {number}: {message}"
+                            for handle, number, message in failed})
+            if not queued:
+                break
+        if len(outcome) < len(handles):
+            multi.select(0.5)
+    for handle in handles:
+        multi.remove_handle(handle)
+    return outcome
 
 
-async def all_at_once(label: str, clients: dict[str, aiohttp.ClientSession],
-                      urls: dict[str, str], timeout: float) -> Run:
-    start = asyncio.Event()
-    tasks = [asyncio.create_task(download(clients[name], urls[name], start)) for name in clients]
-    await asyncio.sleep(0.1)
-    start.set()  # all at once
-    results = await asyncio.wait_for(asyncio.gather(*tasks), timeout)
-    sizes = [size for _, _, size, error in results if not error]
-    return Run(label, [seconds * 1000 for _, seconds, _, _ in results],
-               [seconds * 1000 for seconds, _, _, _ in results],
-               [error for _, _, _, error in results if error],
+def curl_handle(cookie: str, cafile: Path | None, timeout: float) -> pycurl.Curl:
+    handle = pycurl.Curl()
+    handle.setopt(pycurl.COOKIE, cookie)
+    handle.setopt(pycurl.USERAGENT, USER_AGENT)
+    handle.setopt(pycurl.NOSIGNAL, 1)
+    handle.setopt(pycurl.TIMEOUT, int(timeout))
+    handle.setopt(pycurl.BUFFERSIZE, 1 << 19)
+    handle.setopt(pycurl.WRITEFUNCTION, lambda data: None)  # counted by libcurl
+    if cafile is not None:
+        handle.setopt(pycurl.CAINFO, str(cafile))
+    return handle
+
+
+def all_at_once(label: str, cookies: dict[str, str], warm_url: str, urls: dict[str, str],
+                cafile: Path | None, timeout: float) -> Run:
+    """Every delegate's download at once, each on a connection (and TLS session) opened before.
+
+    libcurl (C) moves the bytes, so the client's own cost stays small beside the
+    servers' on the same two cores; its connection cache is kept between the warm-up
+    and the run, and a run that had to open a new connection says so as an error.
+    """
+    multi = pycurl.CurlMulti()
+    multi.setopt(pycurl.M_MAXCONNECTS, 4 * len(urls))
+    handles = {name: curl_handle(cookies[name], cafile, timeout) for name in urls}
+    for handle in handles.values():
+        handle.setopt(pycurl.URL, warm_url)
+    warm_errors = [e for e in transfer_all(multi, list(handles.values()), timeout).values() if e]
+    if warm_errors:
+        raise RuntimeError(f"{label}: warm-up failed: {warm_errors[:3]}")
+    for name, handle in handles.items():
+        handle.setopt(pycurl.URL, urls[name])
+    outcome = transfer_all(multi, list(handles.values()), timeout)
+    latencies, first_bytes, sizes, errors = [], [], [], []
+    for handle, error in outcome.items():
+        latencies.append(handle.getinfo(pycurl.TOTAL_TIME_T) / 1000)
+        first_bytes.append(handle.getinfo(pycurl.STARTTRANSFER_TIME_T) / 1000)
+        size = int(handle.getinfo(pycurl.SIZE_DOWNLOAD_T))
+        status = handle.getinfo(pycurl.RESPONSE_CODE)
+        if error is None and (status != 200
+                              or size != handle.getinfo(pycurl.CONTENT_LENGTH_DOWNLOAD_T)):
+            error = f"HTTP {status}, {size} B"
+        if error is None and handle.getinfo(pycurl.NUM_CONNECTS):
+            error = "opened a new connection during the run"
+        if error is None:
+            sizes.append(size)
+        else:
+            errors.append(error)
+        handle.close()
+    multi.close()
+    return Run(label, latencies, first_bytes, errors,
                statistics.mean(sizes) if sizes else 0.0)
 
 
-async def through_app(base: str, tls: ssl.SSLContext | None, prepared: Prepared,
-                      timeout: float, label: str, floor_base: str | None = None) -> list[Run]:
-    """Sign everyone in at ``base``, then the load; then, if given, the floor's, same clients."""
+async def signed_in(base: str, tls: ssl.SSLContext | None, names: list[str]) -> dict[str, str]:
+    """Each delegate's cookies after signing in at ``base`` (16 at a time)."""
     gate = asyncio.Semaphore(16)
-    names = sorted(prepared.packets)
-    clients = dict(zip(names, await asyncio.gather(
-        *(sign_in(base, name, tls, gate) for name in names)), strict=True))
+    clients = await asyncio.gather(*(sign_in(base, name, tls, gate) for name in names))
     try:
-        packet = f"{base}/meetings/{prepared.meeting_id}/my/packet.pdf"
-        runs = [await all_at_once(label, clients, dict.fromkeys(names, packet), timeout)]
-        if floor_base is not None:
-            await asyncio.gather(*(warm_up(c, f"{floor_base}/") for c in clients.values()))
-            urls = {name: f"{floor_base}{FLOOR_PREFIX}{prepared.packets[name]}"
-                    for name in names}
-            runs.append(await all_at_once("floor", clients, urls, timeout))
-        return runs
+        return {name: jar_cookies(client) for name, client in zip(names, clients, strict=True)}
     finally:
-        await asyncio.gather(*(c.close() for c in clients.values()))
+        await asyncio.gather(*(client.close() for client in clients))
+
+
+def through_app(base: str, tls: ssl.SSLContext | None, cafile: Path | None, prepared: Prepared,
+                timeout: float, label: str, floor_base: str | None = None) -> list[Run]:
+    """Sign everyone in at ``base``, then the load; then, if given, the floor's, same client."""
+    names = sorted(prepared.packets)
+    cookies = asyncio.run(signed_in(base, tls, names))
+    packet = f"{base}/meetings/{prepared.meeting_id}/my/packet.pdf"
+    runs = [all_at_once(label, cookies, f"{base}/healthz", dict.fromkeys(names, packet),
+                        cafile, timeout)]
+    if floor_base is not None:
+        urls = {name: f"{floor_base}{FLOOR_PREFIX}{prepared.packets[name]}" for name in names}
+        runs.append(all_at_once("floor", cookies, f"{floor_base}/", urls, cafile, timeout))
+    return runs
 
 
 def floor_server(port: int, certificate: Path, key: Path, blob_dir: str) -> str:
@@ -334,7 +388,7 @@ def main() -> None:
         try:
             base = f"http://{HOST}:{port}"
             asyncio.run(wait_until_up(f"{base}/sign-in", None, time.monotonic() + 60))
-            runs += asyncio.run(through_app(base, None, prepared, args.timeout, "gunicorn"))
+            runs += through_app(base, None, None, prepared, args.timeout, "gunicorn")
         finally:
             stop(service)
 
@@ -348,8 +402,8 @@ def main() -> None:
                                  floor_port, cert, key, blob_dir)) as front:
                 tls = front.ssl_context()
                 asyncio.run(wait_until_up(f"{front.base}/sign-in", tls, time.monotonic() + 60))
-                runs += asyncio.run(through_app(front.base, tls, prepared, args.timeout,
-                                                "nginx", floor_base=f"https://{HOST}:{floor_port}"))
+                runs += through_app(front.base, tls, front.certificate, prepared, args.timeout,
+                                    "nginx", floor_base=f"https://{HOST}:{floor_port}")
         finally:
             stop(service)
         print(report_runs(runs, prepared, before))
