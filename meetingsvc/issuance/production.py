@@ -28,11 +28,13 @@ from .numbering import copy_label
 from .pdf import (
     PORTAL_NOTE,
     Listing,
+    PacketBody,
     PacketDocument,
     PacketInfo,
     PacketItem,
     PreparedDocument,
     assemble_packet,
+    merge_documents,
     personalise,
     prepare_document,
     render_cover_and_agenda,
@@ -51,6 +53,9 @@ log = logging.getLogger(__name__)
 
 #: Source documents kept prepared per process: a congress has about 30.
 PREPARED_CACHE_SIZE = 48
+#: Packet bodies kept per process: a meeting's delegates mostly share one set of
+#: documents (the Standing Committee's members may have a few more).
+PACKET_BODY_CACHE_SIZE = 2
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class _WorkerState:
         self.store = BlobStore(Path(config.blob_dir))
         self.font_dir = Path(config.font_dir)
         self._prepared: OrderedDict[str, PreparedDocument] = OrderedDict()
+        self._bodies: OrderedDict[tuple[str, ...], PacketBody] = OrderedDict()
 
     def prepared(self, sha256: str) -> PreparedDocument:
         """The source document ready to personalise, prepared once per process."""
@@ -78,6 +84,18 @@ class _WorkerState:
         else:
             self._prepared.move_to_end(sha256)
         return document
+
+    def packet_body(self, sources: tuple[str, ...]) -> PacketBody:
+        """These source documents merged in this order, once per process."""
+        body = self._bodies.get(sources)
+        if body is None:
+            body = merge_documents([self.prepared(sha256) for sha256 in sources])
+            self._bodies[sources] = body
+            if len(self._bodies) > PACKET_BODY_CACHE_SIZE:
+                self._bodies.popitem(last=False)
+        else:
+            self._bodies.move_to_end(sources)
+        return body
 
 
 _state: _WorkerState | None = None
@@ -143,14 +161,12 @@ def produce_unit(spec: UnitSpec) -> UnitResult:
 def _produce(state: _WorkerState, spec: UnitSpec) -> UnitResult:
     produced: list[ProducedCopy] = []
     failures: list[tuple[int, str]] = []
-    packet_parts: list[tuple[ItemCopySpec, bytes]] = []
     for item in spec.items:
         try:
-            personalised = personalise(state.prepared(item.source_sha256), item.stamp)
-            if item.in_packet:
-                packet_parts.append((item, personalised))
+            prepared = state.prepared(item.source_sha256)
             if item.sign:
-                produced.append(_sign_and_store(state, item.copy_id, personalised,
+                produced.append(_sign_and_store(state, item.copy_id,
+                                                personalise(prepared, item.stamp),
                                                 item.qr_url, item.metadata, item.symbol,
                                                 shown_copy_label(item)))
         except Exception as exc:  # reported per copy, the others go on
@@ -161,7 +177,7 @@ def _produce(state: _WorkerState, spec: UnitSpec) -> UnitResult:
             failures.append((spec.packet.copy_id, "not assembled: a document of it failed"))
         else:
             try:
-                produced.append(_packet(state, spec.packet, spec.items, packet_parts))
+                produced.append(_packet(state, spec.packet, spec.items))
             except Exception as exc:
                 log.exception("packet %s failed", spec.packet.copy_id)
                 failures.append((spec.packet.copy_id, f"{type(exc).__name__}: {exc}"))
@@ -195,8 +211,8 @@ def _sign_and_store(state: _WorkerState, copy_id: int, pdf: bytes, qr_url: str,
     return ProducedCopy(copy_id, state.store.put_bytes(signed), len(signed))
 
 
-def _packet(state: _WorkerState, packet: PacketSpec, items: tuple[ItemCopySpec, ...],
-            parts: list[tuple[ItemCopySpec, bytes]]) -> ProducedCopy:
+def _packet(state: _WorkerState, packet: PacketSpec, items: tuple[ItemCopySpec, ...]
+            ) -> ProducedCopy:
     """Cover, agenda and the downloadable copies, merged with bookmarks, signed as a whole.
 
     The agenda lists every document issued to the delegate: those downloadable with
@@ -224,10 +240,12 @@ def _packet(state: _WorkerState, packet: PacketSpec, items: tuple[ItemCopySpec, 
         items=tuple(packet_items), copy_id=packet.reference, issued_on=packet.issued_on,
         office_name=packet.office_name.upper(), session_name=packet.session_name)
     cover = render_cover_and_agenda(info, font_dir=state.font_dir)
-    merged = assemble_packet(cover, [
-        (packet_item, [pdf for spec, pdf in parts if spec.agenda_position == position])
-        for position, packet_item in zip(positions, packet_items, strict=True)])
-    return _sign_and_store(state, packet.copy_id, merged, packet.qr_url, packet.metadata,
+    # In the order the agenda lists them: by item, then by symbol within it.
+    merged = [entry for position in positions for entry in agenda.get(position, [])
+              if isinstance(entry, ItemCopySpec) and entry.in_packet]
+    body = state.packet_body(tuple(entry.source_sha256 for entry in merged))
+    merged_pdf = assemble_packet(cover, packet_items, body, [entry.stamp for entry in merged])
+    return _sign_and_store(state, packet.copy_id, merged_pdf, packet.qr_url, packet.metadata,
                            "packet", copy_label(packet.copy_number, packet.copy_total))
 
 

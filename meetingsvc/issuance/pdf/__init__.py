@@ -3,13 +3,14 @@
 Plain functions on bytes and frozen dataclasses, with no Flask or database
 import, so worker processes and benchmarks use them as they are. The work that
 is the same for every delegate happens once (:func:`prepare_document`, the font
-subsets); :func:`personalise` does only the per-copy part, in a few
-milliseconds for 20 pages.
+subsets, :func:`merge_documents` for a packet's documents); :func:`personalise`
+does only the per-copy part, in a few milliseconds for 20 pages, and
+:func:`assemble_packet` only the per-delegate part of a packet.
 """
 
 from .archive import ManifestRow, ZipEntry, ascii_slug, build_zip, copy_file_name, write_zip
 from .cover import render_cover_and_agenda
-from .packet import assemble_packet
+from .packet import PacketBody, assemble_packet, merge_documents
 from .packet_info import (
     PORTAL_NOTE,
     Listing,
@@ -37,6 +38,7 @@ __all__ = [
     "CopyStamp",
     "Listing",
     "ManifestRow",
+    "PacketBody",
     "PacketDocument",
     "PacketInfo",
     "PacketItem",
@@ -49,6 +51,7 @@ __all__ = [
     "copy_file_name",
     "copy_label",
     "highest_mark",
+    "merge_documents",
     "meeting_line",
     "paper_note",
     "personalise",

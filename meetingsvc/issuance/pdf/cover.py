@@ -467,7 +467,7 @@ def _agenda(pdf: _Sheet, packet: PacketInfo, pages: list[list[_Row]], front: int
 
 
 def render_cover_and_agenda(packet: PacketInfo, *, font_dir: Path) -> bytes:
-    """The cover sheet and agenda of ``packet`` as a PDF, to be merged in front of the
+    """The cover sheet and agenda of ``packet`` as a PDF, to be put in front of the
     delegate's copies by :func:`~.packet.assemble_packet`."""
     font_dir = Path(font_dir)
     extra = _extra_characters(_packet_texts(packet))

@@ -1,8 +1,14 @@
 """One PDF per delegate: cover, agenda and every personalised copy, with bookmarks.
 
-The merge is qpdf's foreign-object copy: each copy is parsed once and its pages
-are appended, so a 600-page congress packet costs time in proportion to its
-size. Bookmarks point where the agenda says (:func:`.packet_info.start_pages`
+The documents of a packet are the same for every delegate who receives them;
+only the copy stamps, the cover and the agenda differ. So a process merges the
+prepared documents once (:func:`merge_documents`, qpdf's foreign-object copy),
+and each delegate's packet is that body plus one incremental update
+(:func:`assemble_packet`, pyHanko's writer): the stamp forms filled with the
+delegate's copies, the cover and agenda pages put in front, the bookmarks. The
+update holds only what changes, so making a 620-page congress packet costs about
+what a 420-page one does, in time and in memory: the body is copied, never parsed
+whole. Bookmarks point where the agenda says (:func:`.packet_info.start_pages`
 computes both).
 """
 
@@ -10,85 +16,201 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pikepdf
-from pikepdf import OutlineItem
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.generic import pdf_name
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from .packet_info import PacketItem, start_pages
+from .stamp import CopyStamp, PreparedDocument, copy_block
 
-__all__ = ["assemble_packet"]
+__all__ = ["PacketBody", "assemble_packet", "merge_documents"]
 
-
-def _open_copy(data: bytes, expected_pages: int, label: str) -> pikepdf.Pdf:
-    copy = pikepdf.open(io.BytesIO(data))
-    if len(copy.pages) != expected_pages:
-        copy.close()
-        raise ValueError(f"{label}: the copy has {len(copy.pages)} pages, "
-                         f"the agenda counted {expected_pages}")
-    if "/AcroForm" in copy.Root:
-        # A signed copy's signature cannot survive the merge; keep its visible stamp
-        # (with the QR code) as page content rather than as an orphaned form widget.
-        copy.flatten_annotations("all")
-        if "/AcroForm" in copy.Root:
-            del copy.Root.AcroForm
-    return copy
+#: Page attributes a page may inherit from its page tree: the cover's pages keep them.
+_INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 
 
-def assemble_packet(
-    cover_and_agenda: bytes,
-    items: Sequence[tuple[PacketItem, Sequence[bytes]]],
-) -> bytes:
-    """Cover and agenda, then each item's copies in agenda order, as one PDF.
+@dataclass(frozen=True, eq=False)
+class PacketBody:
+    """Prepared documents merged in packet order, every stamp form still empty.
 
-    ``items`` pairs each agenda item with its merged documents' personalised copies, in
-    the order of ``item.documents`` (a document listed with a note has none). The
-    copies' page counts must match those the agenda printed, or the page numbers on
-    it would lie: a mismatch raises ``ValueError``.
+    Plain bytes and numbers, made once per process for each set of documents.
     """
-    packet = pikepdf.open(io.BytesIO(cover_and_agenda))
-    sources: list[pikepdf.Pdf] = []  # must stay open until the packet is saved
+
+    pdf: bytes = field(repr=False)
+    documents: tuple[PreparedDocument, ...] = field(repr=False)
+    placeholders: tuple[tuple[tuple[int, int], ...], ...]
+    """For each document, the object number and generation in :attr:`pdf` of each of
+    its stamp forms, in the order of ``PreparedDocument.layouts``."""
+
+
+def merge_documents(documents: Sequence[PreparedDocument]) -> PacketBody:
+    """The body every packet holding ``documents`` (in this order) starts from.
+
+    A document listed twice is merged twice, with stamp forms of its own each time.
+    """
+    body = pikepdf.new()
+    sources: list[pikepdf.Pdf] = []  # must stay open until the body is saved
+    slots: list[list[tuple[int, pikepdf.Name]]] = []
     try:
-        front = len(packet.pages)
-        for item, copies in items:
-            merged = [document for document in item.documents if document.merged]
-            if len(copies) != len(merged):
-                raise ValueError(f"item {item.position}: {len(copies)} copies for "
-                                 f"{len(merged)} documents")
-            for document, data in zip(merged, copies, strict=True):
-                source = _open_copy(data, document.page_count, document.symbol or document.title)
-                sources.append(source)
-                packet.pages.extend(source.pages)
-        _outline(packet, front, [item for item, _ in items])
+        for document in documents:
+            source = pikepdf.open(io.BytesIO(document.pdf))
+            sources.append(source)
+            first = len(body.pages)
+            body.pages.extend(source.pages)
+            forms = [body.copy_foreign(source.get_object(objgen)).objgen
+                     for objgen in document.placeholders]
+            slots.append(_where_drawn(body, range(first, len(body.pages)), forms))
         out = io.BytesIO()
-        packet.save(out, compress_streams=True, deterministic_id=True,
-                    object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        return out.getvalue()
+        body.save(out, compress_streams=True, deterministic_id=True,
+                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
     finally:
         for source in sources:
             source.close()
-        packet.close()
+        body.close()
+    data = out.getvalue()
+    # Saving renumbers objects: find each form again by the page that draws it.
+    with pikepdf.open(io.BytesIO(data)) as saved:
+        placeholders = tuple(
+            tuple(saved.pages[page].resources.XObject[name].objgen for page, name in slot)
+            for slot in slots)
+    return PacketBody(pdf=data, documents=tuple(documents), placeholders=placeholders)
 
 
-def _outline(packet: pikepdf.Pdf, front: int, items: list[PacketItem]) -> None:
+def _where_drawn(pdf: pikepdf.Pdf, pages: range, forms: list[tuple[int, int]]
+                 ) -> list[tuple[int, pikepdf.Name]]:
+    """For each form, the first of ``pages`` that draws it and its resource name there."""
+    found: dict[tuple[int, int], tuple[int, pikepdf.Name]] = {}
+    for number in pages:
+        xobjects = pdf.pages[number].resources.get("/XObject")
+        for name, xobject in (xobjects.items() if xobjects is not None else ()):
+            if xobject.objgen in forms and xobject.objgen not in found:
+                found[xobject.objgen] = (number, pikepdf.Name(name))
+    return [found[form] for form in forms]
+
+
+def assemble_packet(cover_and_agenda: bytes, items: Sequence[PacketItem], body: PacketBody,
+                    stamps: Sequence[CopyStamp]) -> bytes:
+    """Cover and agenda, then the body's documents stamped as the delegate's copies.
+
+    ``body`` holds the documents ``items`` merge, in agenda order, and ``stamps`` gives
+    each its copy stamp. The documents' page counts must match those the agenda
+    printed, or the page numbers on it would lie: a mismatch raises ``ValueError``.
+    """
+    merged = [document for item in items for document in item.documents if document.merged]
+    if len(merged) != len(body.documents) or len(stamps) != len(body.documents):
+        raise ValueError(f"{len(body.documents)} documents and {len(stamps)} stamps for "
+                         f"{len(merged)} documents on the agenda")
+    for listed, prepared in zip(merged, body.documents, strict=True):
+        if listed.page_count != prepared.page_count:
+            raise ValueError(f"{listed.symbol or listed.title}: the copy has "
+                             f"{prepared.page_count} pages, the agenda counted "
+                             f"{listed.page_count}")
+    writer = IncrementalPdfFileWriter(io.BytesIO(body.pdf))
+    for prepared, forms, stamp in zip(body.documents, body.placeholders, stamps, strict=True):
+        for layout, (number, generation) in zip(prepared.layouts, forms, strict=True):
+            _fill_form(writer, number, generation, copy_block(prepared, layout, stamp))
+    front = _put_in_front(writer, cover_and_agenda)
+    _outline(writer, front, items)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _fill_form(writer: IncrementalPdfFileWriter, number: int, generation: int,
+               content: bytes) -> None:
+    """Replace an empty stamp form's content, keeping its dictionary (box, fonts)."""
+    reference = generic.Reference(number, generation, writer.prev)
+    empty = reference.get_object()
+    assert isinstance(empty, generic.StreamObject)
+    form = generic.StreamObject(
+        {key: value for key, value in empty.items()
+         if key not in ("/Filter", "/DecodeParms", "/Length")}, stream_data=content)
+    form.compress()
+    writer.objects[(generation, number)] = form
+
+
+def _put_in_front(writer: IncrementalPdfFileWriter, cover_and_agenda: bytes) -> int:
+    """Import the cover and agenda pages before the body's first page; how many there are."""
+    cover = PdfFileReader(io.BytesIO(cover_and_agenda))
+    tree = cover.root["/Pages"]
+    pages = [reference.get_object() for reference in tree["/Kids"]]
+    for page in pages:
+        if page["/Type"] != "/Page":
+            raise ValueError("the cover's page tree is not flat")
+        for key in _INHERITED:
+            if key not in page and key in tree:
+                page[pdf_name(key)] = tree.raw_get(key)
+        del page["/Parent"]  # imported alone, not with the cover's tree
+    imported = writer.import_object(tree.raw_get("/Kids"))
+    assert isinstance(imported, generic.ArrayObject)
+    root_reference = writer.root.raw_get("/Pages")
+    root = root_reference.get_object()
+    for page_reference in imported:
+        page_reference.get_object()[pdf_name("/Parent")] = root_reference
+    kids = root["/Kids"]
+    kids[0:0] = list(imported)
+    root[pdf_name("/Count")] = generic.NumberObject(root["/Count"] + len(imported))
+    writer.update_container(root)
+    writer.update_container(kids)
+    return len(imported)
+
+
+def _outline(writer: IncrementalPdfFileWriter, front: int, items: Sequence[PacketItem]) -> None:
     """ "Bìa", "Chương trình", then one bookmark per item with its documents under it.
 
     An item with no pages here (its papers are read in the portal, on paper or
     recalled; or it has none) leads to the agenda, which says where its papers are;
     only documents the packet holds have a bookmark."""
-    with packet.open_outline() as outline:
-        outline.root.clear()
-        outline.root.append(OutlineItem("Bìa", 0))
-        if front > 1:
-            outline.root.append(OutlineItem("Chương trình", 1))
-        agenda_page = 1 if front > 1 else 0
-        for item, (item_start, document_starts) in zip(items, start_pages(front, items),
-                                                       strict=True):
-            entry = OutlineItem(f"{item.position}. {item.title}",
-                                (item_start or agenda_page + 1) - 1)
-            for document, start in zip(item.documents, document_starts, strict=True):
-                if start is None:
-                    continue
-                title = " — ".join(part for part in (document.symbol, document.title) if part)
-                entry.children.append(OutlineItem(title, start - 1))
-            outline.root.append(entry)
-    packet.Root.PageMode = pikepdf.Name.UseOutlines
+    kids = writer.root["/Pages"]["/Kids"]
+    entries: list[tuple[str, int, list[tuple[str, int]]]] = [("Bìa", 0, [])]
+    if front > 1:
+        entries.append(("Chương trình", 1, []))
+    agenda_page = 1 if front > 1 else 0
+    for item, (item_start, document_starts) in zip(items, start_pages(front, items),
+                                                   strict=True):
+        children = [
+            (" — ".join(part for part in (document.symbol, document.title) if part), start - 1)
+            for document, start in zip(item.documents, document_starts, strict=True)
+            if start is not None]
+        entries.append((f"{item.position}. {item.title}",
+                        (item_start or agenda_page + 1) - 1, children))
+    outlines = generic.DictionaryObject({pdf_name("/Type"): pdf_name("/Outlines")})
+    outlines_reference = writer.add_object(outlines)
+    _link_level(writer, outlines, outlines_reference, kids, entries)
+    writer.root[pdf_name("/Outlines")] = outlines_reference
+    writer.root[pdf_name("/PageMode")] = pdf_name("/UseOutlines")
+    writer.update_root()
+
+
+def _link_level(writer: IncrementalPdfFileWriter, parent: generic.DictionaryObject,
+                parent_reference: generic.IndirectObject, kids: generic.ArrayObject,
+                entries: Sequence[tuple[str, int, Sequence[tuple[str, int]]]]) -> int:
+    """Add ``entries`` under ``parent`` as a linked list, each opening its page, all
+    open; how many entries show, at every level."""
+    references = []
+    shown = len(entries)
+    for title, page, children in entries:
+        entry = generic.DictionaryObject({
+            pdf_name("/Title"): generic.TextStringObject(title),
+            pdf_name("/Parent"): parent_reference,
+            pdf_name("/Dest"): generic.ArrayObject([kids.raw_get(page), pdf_name("/Fit")]),
+        })
+        reference = writer.add_object(entry)
+        if children:
+            shown += _link_level(writer, entry, reference, kids,
+                                 [(child, child_page, ()) for child, child_page in children])
+        references.append((entry, reference))
+    for index, (entry, _reference) in enumerate(references):
+        if index > 0:
+            entry[pdf_name("/Prev")] = references[index - 1][1]
+        if index + 1 < len(references):
+            entry[pdf_name("/Next")] = references[index + 1][1]
+    if references:
+        parent[pdf_name("/First")] = references[0][1]
+        parent[pdf_name("/Last")] = references[-1][1]
+        parent[pdf_name("/Count")] = generic.NumberObject(shown)
+    return shown

@@ -44,6 +44,7 @@ __all__ = [
     "CopyStamp",
     "PreparedDocument",
     "UnsuitableDocument",
+    "copy_block",
     "copy_label",
     "personalise",
     "prepare_document",
@@ -276,7 +277,7 @@ def _fit(font: StampFont, text: str, size: float, room: float, floor: float
     return text, size
 
 
-def _copy_block(doc: PreparedDocument, layout: _Layout, stamp: CopyStamp) -> bytes:
+def copy_block(doc: PreparedDocument, layout: _Layout, stamp: CopyStamp) -> bytes:
     """The parts of the stamp that change with the copy, for one page size."""
     regular, bold = doc.regular, doc.bold
     reg_name, bold_name = doc.font_names
@@ -332,7 +333,7 @@ def personalise(template: PreparedDocument, stamp: CopyStamp) -> bytes:
     """The delegate's copy: the prepared document with ``stamp`` on every page."""
     with pikepdf.open(io.BytesIO(template.pdf)) as pdf:
         for layout, objgen in zip(template.layouts, template.placeholders, strict=True):
-            pdf.get_object(objgen).write(_copy_block(template, layout, stamp))
+            pdf.get_object(objgen).write(copy_block(template, layout, stamp))
         out = io.BytesIO()
         pdf.save(out, compress_streams=True, deterministic_id=True)
     return out.getvalue()

@@ -13,11 +13,13 @@ import pytest
 
 from meetingsvc.demo.pdfs import render_generic_pdf
 from meetingsvc.issuance.pdf import (
+    CopyStamp,
     PacketDocument,
     PacketInfo,
     PacketItem,
+    PreparedDocument,
     assemble_packet,
-    personalise,
+    merge_documents,
     prepare_document,
     render_cover_and_agenda,
     start_pages,
@@ -114,27 +116,28 @@ def _agenda_rows(path: Path, pages: range) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def copies(font_dir: Path) -> dict[str, bytes]:
-    """Personalised copies of generic documents whose first page shows their symbol."""
+def prepared(font_dir: Path) -> dict[str, PreparedDocument]:
+    """Prepared generic documents whose first page shows their symbol."""
     result = {}
     for item in ITEMS:
         for document in item.documents:
             seed = int(document.symbol.split("-")[0]) - 100
             source = render_generic_pdf(document.title, document.page_count, seed)
-            result[document.symbol] = personalise(prepare_document(source, font_dir=font_dir),
-                                                  make_stamp())
+            result[document.symbol] = prepare_document(source, font_dir=font_dir)
     return result
 
 
-def _assemble(items: tuple[PacketItem, ...], copies: dict[str, bytes], font_dir: Path) -> bytes:
+def _assemble(items: tuple[PacketItem, ...], prepared: dict[str, PreparedDocument],
+              font_dir: Path, stamp: CopyStamp | None = None) -> bytes:
     front = render_cover_and_agenda(_packet(items), font_dir=font_dir)
-    return assemble_packet(front, [(item, [copies[d.symbol] for d in item.documents])
-                                   for item in items])
+    documents = [prepared[d.symbol] for item in items for d in item.documents if d.merged]
+    return assemble_packet(front, items, merge_documents(documents),
+                           [stamp or make_stamp()] * len(documents))
 
 
 def test_agenda_page_numbers_lead_to_the_documents(
-        copies: dict[str, bytes], font_dir: Path, tmp_path: Path) -> None:
-    path = write(tmp_path, "packet.pdf", _assemble(ITEMS, copies, font_dir))
+        prepared: dict[str, PreparedDocument], font_dir: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, "packet.pdf", _assemble(ITEMS, prepared, font_dir))
     qpdf_check(path)
     with pikepdf.open(path) as pdf:
         assert len(pdf.pages) == 2 + 2 + 5 + 3 + 4
@@ -151,8 +154,8 @@ def test_agenda_page_numbers_lead_to_the_documents(
                 pdftotext(path, start + document.page_count - 1)
 
 
-def test_outline_has_the_agenda(copies: dict[str, bytes], font_dir: Path) -> None:
-    data = _assemble(ITEMS, copies, font_dir)
+def test_outline_has_the_agenda(prepared: dict[str, PreparedDocument], font_dir: Path) -> None:
+    data = _assemble(ITEMS, prepared, font_dir)
     with pikepdf.open(io.BytesIO(data)) as pdf, pdf.open_outline() as outline:
         index = {page.objgen: number for number, page in enumerate(pdf.pages)}
 
@@ -168,11 +171,11 @@ def test_outline_has_the_agenda(copies: dict[str, bytes], font_dir: Path) -> Non
                             (f"{_symbol(3)} — Dự thảo Nghị quyết năm 2027", 9)]
 
 
-def test_long_agenda_moves_every_number(copies: dict[str, bytes], font_dir: Path,
+def test_long_agenda_moves_every_number(prepared: dict[str, PreparedDocument], font_dir: Path,
                                         tmp_path: Path) -> None:
     many = tuple(PacketItem(k * 4 + item.position, item.title, item.presenter, item.documents)
                  for k in range(6) for item in ITEMS)
-    path = write(tmp_path, "packet.pdf", _assemble(many, copies, font_dir))
+    path = write(tmp_path, "packet.pdf", _assemble(many, prepared, font_dir))
     qpdf_check(path)
     with pikepdf.open(path) as pdf:
         front = len(pdf.pages) - 6 * 14
@@ -183,48 +186,66 @@ def test_long_agenda_moves_every_number(copies: dict[str, bytes], font_dir: Path
     assert f"Số {_symbol(1)}" in pdftotext(path, expected[20][0])
 
 
-def test_copies_must_match_the_agenda(copies: dict[str, bytes], font_dir: Path) -> None:
+def test_copies_must_match_the_agenda(prepared: dict[str, PreparedDocument],
+                                     font_dir: Path) -> None:
     front = render_cover_and_agenda(_packet(ITEMS[:1]), font_dir=font_dir)
+    body = merge_documents([prepared[_symbol(1)]])
     wrong = PacketItem(1, "Khai mạc hội nghị", "",
                        (PacketDocument(_symbol(1), "Chương trình", "", 3),))
     with pytest.raises(ValueError, match="agenda counted 3"):
-        assemble_packet(front, [(wrong, [copies[_symbol(1)]])])
-    with pytest.raises(ValueError, match="copies for"):
-        assemble_packet(front, [(ITEMS[0], [])])
+        assemble_packet(front, (wrong,), body, [make_stamp()])
+    with pytest.raises(ValueError, match="1 documents and 0 stamps"):
+        assemble_packet(front, ITEMS[:1], body, [])
+    with pytest.raises(ValueError, match="for 0 documents on the agenda"):
+        assemble_packet(front, (PacketItem(1, "Bế mạc", "", ()),), body, [make_stamp()])
 
 
-def test_signed_copies_keep_their_stamp_as_page_content(
-        copies: dict[str, bytes], font_dir: Path, tmp_path: Path) -> None:
-    """A copy with a signature widget merges cleanly: no orphaned form field."""
-    with pikepdf.open(io.BytesIO(copies[_symbol(1)])) as pdf:
-        appearance = pdf.make_stream(b"0 0 1 rg 0 0 50 20 re f", Type=pikepdf.Name.XObject,
-                                     Subtype=pikepdf.Name.Form, BBox=[0, 0, 50, 20])
-        widget = pdf.make_indirect(pikepdf.Dictionary(
-            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, FT=pikepdf.Name.Sig,
-            T=pikepdf.String("Sig1"), Rect=[400, 20, 450, 40], F=4,
-            AP=pikepdf.Dictionary(N=appearance), P=pdf.pages[0].obj))
-        pdf.pages[0].obj.Annots = pikepdf.Array([widget])
-        pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([widget]), SigFlags=3)
-        signed = io.BytesIO()
-        pdf.save(signed)
-    front = render_cover_and_agenda(_packet(ITEMS[:1]), font_dir=font_dir)
-    path = write(tmp_path, "packet.pdf", assemble_packet(front, [(ITEMS[0], [signed.getvalue()])]))
-    qpdf_check(path)
-    with pikepdf.open(path) as pdf:
-        assert "/AcroForm" not in pdf.Root
-        assert all("/Annots" not in page.obj or not any(
-            a.get("/Subtype") == pikepdf.Name.Widget for a in page.obj.Annots)
-            for page in pdf.pages)
+def test_each_packet_from_one_body_carries_its_own_stamps(
+        prepared: dict[str, PreparedDocument], font_dir: Path, tmp_path: Path) -> None:
+    """One body, two delegates: each packet's every page names its own delegate, the
+    body is unchanged, and the packet is the body plus one update (qpdf and pdfsig read
+    it)."""
+    documents = [prepared[d.symbol] for item in ITEMS for d in item.documents]
+    body = merge_documents(documents)
+    before = body.pdf
+    front = render_cover_and_agenda(_packet(ITEMS), font_dir=font_dir)
+    for number, name in ((3, "Trần Thị Bình"), (4, "Lê Văn Cường")):
+        data = assemble_packet(front, ITEMS, body, [
+            make_stamp(number, name=name, copy_id=f"REF-{number}")] * len(documents))
+        assert data.startswith(body.pdf)
+        path = write(tmp_path, f"packet-{number}.pdf", data)
+        qpdf_check(path)
+        text = pdftotext(path)
+        pages = text.split("\f")[2:-1]  # after the cover and agenda
+        assert len(pages) == sum(d.page_count for d in documents)
+        assert all(f"Bản số 0{number}/55" in " ".join(page.split()) for page in pages)
+        assert all(name in " ".join(page.split()) for page in pages)
+    assert body.pdf == before
+
+
+def test_a_document_twice_is_stamped_twice(prepared: dict[str, PreparedDocument],
+                                           font_dir: Path, tmp_path: Path) -> None:
+    """The same source under two agenda items: each place gets its own stamp."""
+    document = prepared[_symbol(1)]
+    items = tuple(PacketItem(k, f"Nội dung {k}", "",
+                             (PacketDocument(_symbol(1), "Chương trình", "", 2),))
+                  for k in (1, 2))
+    front = render_cover_and_agenda(_packet(items), font_dir=font_dir)
+    data = assemble_packet(front, items, merge_documents([document, document]),
+                           [make_stamp(1), make_stamp(2)])
+    path = write(tmp_path, "twice.pdf", data)
+    pages = pdftotext(path).split("\f")[2:-1]
+    assert ["Bản số 01/55" in " ".join(p.split()) for p in pages] == [True, True, False, False]
+    assert ["Bản số 02/55" in " ".join(p.split()) for p in pages] == [False, False, True, True]
 
 
 def test_congress_sized_packet_merges_quickly(font_dir: Path) -> None:
     """30 documents of 20 pages: the merge grows with the pages, not their square."""
-    copy = personalise(prepare_document(render_generic_pdf("Báo cáo", 20, 5), font_dir=font_dir),
-                       make_stamp())
+    document = prepare_document(render_generic_pdf("Báo cáo", 20, 5), font_dir=font_dir)
     items = tuple(PacketItem(k + 1, f"Nội dung {k + 1}", "",
                              (PacketDocument(f"{k + 1}-BC/TU", "Báo cáo", "", 20),))
                   for k in range(30))
     front = render_cover_and_agenda(_packet(items), font_dir=font_dir)
-    data = assemble_packet(front, [(item, [copy]) for item in items])
+    data = assemble_packet(front, items, merge_documents([document] * 30), [make_stamp()] * 30)
     with pikepdf.open(io.BytesIO(front)) as cover, pikepdf.open(io.BytesIO(data)) as pdf:
         assert len(pdf.pages) == len(cover.pages) + 600
