@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from signing import DocumentSigner, SignerSettings, SignRequest
 from signing.pool import current_signer, init_signer
@@ -65,37 +66,44 @@ class WorkerConfig:
     font_dir: str
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Recent(Generic[K, V]):
+    """The ``size`` values used last, by key; a value is made again only once dropped."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._values: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        value = self._values.get(key)
+        if value is None:
+            value = self._values[key] = make()
+            if len(self._values) > self._size:
+                self._values.popitem(last=False)
+        else:
+            self._values.move_to_end(key)
+        return value
+
+
 class _WorkerState:
     def __init__(self, config: WorkerConfig) -> None:
         self.store = BlobStore(Path(config.blob_dir))
         self.font_dir = Path(config.font_dir)
-        self._prepared: OrderedDict[str, PreparedDocument] = OrderedDict()
-        self._bodies: OrderedDict[tuple[str, ...], PacketBody] = OrderedDict()
+        self._prepared: _Recent[str, PreparedDocument] = _Recent(PREPARED_CACHE_SIZE)
+        self._bodies: _Recent[tuple[str, ...], PacketBody] = _Recent(PACKET_BODY_CACHE_SIZE)
 
     def prepared(self, sha256: str) -> PreparedDocument:
         """The source document ready to personalise, prepared once per process."""
-        document = self._prepared.get(sha256)
-        if document is None:
-            source = self.store.path_for(sha256).read_bytes()
-            document = prepare_document(source, font_dir=self.font_dir)
-            self._prepared[sha256] = document
-            if len(self._prepared) > PREPARED_CACHE_SIZE:
-                self._prepared.popitem(last=False)
-        else:
-            self._prepared.move_to_end(sha256)
-        return document
+        return self._prepared.get(sha256, lambda: prepare_document(
+            self.store.path_for(sha256).read_bytes(), font_dir=self.font_dir))
 
     def packet_body(self, sources: tuple[str, ...]) -> PacketBody:
         """These source documents merged in this order, once per process."""
-        body = self._bodies.get(sources)
-        if body is None:
-            body = merge_documents([self.prepared(sha256) for sha256 in sources])
-            self._bodies[sources] = body
-            if len(self._bodies) > PACKET_BODY_CACHE_SIZE:
-                self._bodies.popitem(last=False)
-        else:
-            self._bodies.move_to_end(sources)
-        return body
+        return self._bodies.get(sources, lambda: merge_documents(
+            [self.prepared(sha256) for sha256 in sources]))
 
 
 _state: _WorkerState | None = None

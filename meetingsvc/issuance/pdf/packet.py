@@ -29,6 +29,8 @@ from .stamp import CopyStamp, PreparedDocument, copy_block
 
 __all__ = ["PacketBody", "assemble_packet", "merge_documents"]
 
+#: Documents merged into a packet body at a time: more hold more parsed sources at once.
+MERGE_BATCH = 10
 #: Page attributes a page may inherit from its page tree: the cover's pages keep them.
 _INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 
@@ -50,11 +52,30 @@ class PacketBody:
 def merge_documents(documents: Sequence[PreparedDocument]) -> PacketBody:
     """The body every packet holding ``documents`` (in this order) starts from.
 
-    A document listed twice is merged twice, with stamp forms of its own each time.
+    Merged ``MERGE_BATCH`` documents at a time, saving in between, so that qpdf never
+    holds more than a few parsed sources beside the body. A document listed twice
+    is merged twice, with stamp forms of its own each time.
     """
-    body = pikepdf.new()
-    sources: list[pikepdf.Pdf] = []  # must stay open until the body is saved
+    data = b""
     slots: list[list[tuple[int, pikepdf.Name]]] = []
+    for start in range(0, len(documents), MERGE_BATCH):
+        data = _merge_batch(data, documents[start:start + MERGE_BATCH], slots)
+    if not documents:
+        data = _merge_batch(data, [], slots)
+    # Saving renumbers objects: find each form again by the page that draws it.
+    with pikepdf.open(io.BytesIO(data)) as saved:
+        placeholders = tuple(
+            tuple(saved.pages[page].resources.XObject[name].objgen for page, name in slot)
+            for slot in slots)
+    return PacketBody(pdf=data, documents=tuple(documents), placeholders=placeholders)
+
+
+def _merge_batch(body_pdf: bytes, documents: Sequence[PreparedDocument],
+                 slots: list[list[tuple[int, pikepdf.Name]]]) -> bytes:
+    """``body_pdf`` (or nothing) with ``documents`` appended; their forms' places go to
+    ``slots``."""
+    body = pikepdf.open(io.BytesIO(body_pdf)) if body_pdf else pikepdf.new()
+    sources: list[pikepdf.Pdf] = []  # must stay open until the body is saved
     try:
         for document in documents:
             source = pikepdf.open(io.BytesIO(document.pdf))
@@ -67,17 +88,11 @@ def merge_documents(documents: Sequence[PreparedDocument]) -> PacketBody:
         out = io.BytesIO()
         body.save(out, compress_streams=True, deterministic_id=True,
                   object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return out.getvalue()
     finally:
         for source in sources:
             source.close()
         body.close()
-    data = out.getvalue()
-    # Saving renumbers objects: find each form again by the page that draws it.
-    with pikepdf.open(io.BytesIO(data)) as saved:
-        placeholders = tuple(
-            tuple(saved.pages[page].resources.XObject[name].objgen for page, name in slot)
-            for slot in slots)
-    return PacketBody(pdf=data, documents=tuple(documents), placeholders=placeholders)
 
 
 def _where_drawn(pdf: pikepdf.Pdf, pages: range, forms: list[tuple[int, int]]
