@@ -203,8 +203,8 @@ def test_copies_must_match_the_agenda(prepared: dict[str, PreparedDocument],
 def test_each_packet_from_one_body_carries_its_own_stamps(
         prepared: dict[str, PreparedDocument], font_dir: Path, tmp_path: Path) -> None:
     """One body, two delegates: each packet's every page names its own delegate, the
-    body is unchanged, and the packet is the body plus one update (qpdf and pdfsig read
-    it)."""
+    body is unchanged, and the packet is the body plus one update that qpdf accepts
+    (the issue-flow tests run pdfsig on signed packets)."""
     documents = [prepared[d.symbol] for item in ITEMS for d in item.documents]
     body = merge_documents(documents)
     before = body.pdf
