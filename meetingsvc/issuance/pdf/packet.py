@@ -137,7 +137,10 @@ def assemble_packet(cover_and_agenda: bytes, items: Sequence[PacketItem], body: 
 
 def _fill_form(writer: IncrementalPdfFileWriter, number: int, generation: int,
                content: bytes) -> None:
-    """Replace an empty stamp form's content, keeping its dictionary (box, fonts)."""
+    """Replace an empty stamp form's content, keeping its dictionary (box, fonts).
+
+    pyHanko has no setter for a stream's data: the new stream goes where
+    ``mark_update`` puts a changed object, the writer's table of objects to write."""
     reference = generic.Reference(number, generation, writer.prev)
     empty = reference.get_object()
     assert isinstance(empty, generic.StreamObject)

@@ -13,7 +13,9 @@ import pytest
 
 from meetingsvc.demo.pdfs import render_generic_pdf
 from meetingsvc.issuance.pdf import (
+    PORTAL_NOTE,
     CopyStamp,
+    Listing,
     PacketDocument,
     PacketInfo,
     PacketItem,
@@ -237,6 +239,21 @@ def test_a_document_twice_is_stamped_twice(prepared: dict[str, PreparedDocument]
     pages = pdftotext(path).split("\f")[2:-1]
     assert ["Bản số 01/55" in " ".join(p.split()) for p in pages] == [True, True, False, False]
     assert ["Bản số 02/55" in " ".join(p.split()) for p in pages] == [False, False, True, True]
+
+
+def test_a_packet_with_nothing_merged_is_its_cover_and_agenda(font_dir: Path,
+                                                               tmp_path: Path) -> None:
+    """Every paper read in the portal: an empty body, and the packet still opens."""
+    items = (PacketItem(1, "Khai mạc", "", (PacketDocument(
+        _symbol(1), "Chương trình", "MẬT", 0, PORTAL_NOTE, Listing.PORTAL),)),)
+    front = render_cover_and_agenda(_packet(items), font_dir=font_dir)
+    path = write(tmp_path, "empty.pdf", assemble_packet(front, items, merge_documents([]), []))
+    qpdf_check(path)
+    with pikepdf.open(path) as pdf, pdf.open_outline() as outline:
+        assert len(pdf.pages) == 2
+        assert [entry.title for entry in outline.root] == ["Bìa", "Chương trình",
+                                                           "1. Khai mạc"]
+    assert PORTAL_NOTE in pdftotext(path, 2)
 
 
 def test_congress_sized_packet_merges_quickly(font_dir: Path) -> None:
