@@ -12,8 +12,8 @@ constructor: the decoded private key (see :class:`~signing.keys.LoadedKeySigner`
 the timestamper with its kept-alive connection (:mod:`signing.tsa_client`), the
 validation context holding the trust roots and CRLs for B-LT/B-LTA, the stamp
 style and its font (:mod:`signing.font`). Each call then reads the PDF, writes one
-incremental update holding the copy metadata, the visible stamp and the
-signature (certification, DocMDP "no changes"), with the signature size
+incremental update holding the caller's changes (``update``), the copy metadata,
+the visible stamp and the signature (certification, DocMDP "no changes"), with the signature size
 reserved up front so pyHanko builds the CMS once instead of twice.
 
 A :class:`DocumentSigner` is not thread-safe; use one per process (see
@@ -23,6 +23,7 @@ A :class:`DocumentSigner` is not thread-safe; use one per process (see
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 from types import TracebackType
@@ -112,8 +113,13 @@ class DocumentSigner:
             dss_settings=_DSS_IN_SIGNATURE_REVISION if lt else DSSContentSettings(),
         )
 
-    def sign(self, pdf: bytes | Path, request: SignRequest | None = None) -> bytes:
+    def sign(self, pdf: bytes | Path, request: SignRequest | None = None, *,
+             update: Callable[[IncrementalPdfFileWriter], None] | None = None) -> bytes:
         """Sign one PDF (bytes or a path) and return the signed file's bytes.
+
+        ``update``, if given, changes the document in the revision the signature
+        closes (a copy's stamps, a packet's cover): the file is read and written once,
+        not once to change it and again to sign it. The signature covers its changes.
 
         Raises :class:`InvalidInputDocument` for input that is not a signable PDF and
         :class:`DocumentSigningError` for any other failure (TSA down, …).
@@ -129,6 +135,8 @@ class DocumentSigner:
             raise InvalidInputDocument(f"not a readable PDF: {exc}") from exc
         if writer.prev.encrypted:
             raise InvalidInputDocument("the document is encrypted")
+        if update is not None:
+            update(writer)
         write_copy_metadata(writer, request.metadata)
         spec, params, style = self._appearance(writer, request)
         pdf_signer = PdfSigner(self._signature_meta, self._signer,

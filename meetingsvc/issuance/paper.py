@@ -38,9 +38,9 @@ from ..documents.models import Document, DocumentVersion
 from ..documents.vocabulary import Confidentiality
 from ..errors import N_
 from .models import Channel, CopyKind, IssuedCopy
-from .pdf import ZipEntry, copy_file_name, personalise, prepare_document, write_zip
+from .pdf import ZipEntry, copy_file_name, prepare_document, write_zip
 from .pdf.register import RegisterInfo, RegisterRow, render_register
-from .production import WorkerConfig, shown_copy_label
+from .production import WorkerConfig, sign_copy
 from .recall import RecallError, may_print, record_print
 from .services import LinkSettings, copy_meeting_line, local_time, print_copy_spec
 
@@ -108,10 +108,7 @@ def make_print_run(config: WorkerConfig, links: LinkSettings,
     try:
         with DocumentSigner(config.signer) as signer:
             for spec in specs:
-                personalised = personalise(prepared[spec.source_sha256], spec.stamp)
-                signed.append(signer.sign(personalised, SignRequest(
-                    qr_url=spec.qr_url, metadata=dict(spec.metadata), label=spec.symbol,
-                    copy_label=shown_copy_label(spec))))
+                signed.append(sign_copy(signer, prepared[spec.source_sha256], spec))
     except SigningLibraryError as error:
         log.warning("print run of %s copies not signed: %s", len(specs), error)
         raise RecallError(N_("The print file could not be signed (the signing key or the "

@@ -34,11 +34,11 @@ from .pdf import (
     PacketInfo,
     PacketItem,
     PreparedDocument,
-    assemble_packet,
     merge_documents,
-    personalise,
     prepare_document,
     render_cover_and_agenda,
+    stamp_copy,
+    write_packet,
 )
 from .units import (
     AgendaEntry,
@@ -173,10 +173,9 @@ def _produce(state: _WorkerState, spec: UnitSpec) -> UnitResult:
         try:
             prepared = state.prepared(item.source_sha256)
             if item.sign:
-                produced.append(_sign_and_store(state, item.copy_id,
-                                                personalise(prepared, item.stamp),
-                                                item.qr_url, item.metadata, item.symbol,
-                                                shown_copy_label(item)))
+                signed = sign_copy(current_signer(), prepared, item)
+                produced.append(ProducedCopy(item.copy_id, state.store.put_bytes(signed),
+                                             len(signed)))
         except Exception as exc:  # reported per copy, the others go on
             log.exception("copy %s failed", item.copy_id)
             failures.append((item.copy_id, f"{type(exc).__name__}: {exc}"))
@@ -198,25 +197,21 @@ def make_print_file(config: WorkerConfig, item: ItemCopySpec) -> bytes:
     store = BlobStore(Path(config.blob_dir))
     prepared = prepare_document(store.path_for(item.source_sha256).read_bytes(),
                                 font_dir=Path(config.font_dir))
-    personalised = personalise(prepared, item.stamp)
     with DocumentSigner(config.signer) as signer:
-        return signer.sign(personalised, SignRequest(qr_url=item.qr_url,
-                                                     metadata=dict(item.metadata),
-                                                     label=item.symbol,
-                                                     copy_label=shown_copy_label(item)))
+        return sign_copy(signer, prepared, item)
+
+
+def sign_copy(signer: DocumentSigner, prepared: PreparedDocument, item: ItemCopySpec) -> bytes:
+    """One document copy stamped for its delegate and signed, in one pass over the file."""
+    request = SignRequest(qr_url=item.qr_url, metadata=dict(item.metadata), label=item.symbol,
+                          copy_label=shown_copy_label(item))
+    return signer.sign(prepared.pdf, request,
+                       update=lambda writer: stamp_copy(writer, prepared, item.stamp))
 
 
 def shown_copy_label(item: ItemCopySpec) -> str:
     """ "Bản số 05/58", as the copy stamp prints it: the visible signature repeats it."""
     return copy_label(item.stamp.copy_number, item.stamp.copy_total)
-
-
-def _sign_and_store(state: _WorkerState, copy_id: int, pdf: bytes, qr_url: str,
-                    metadata: object, label: str, shown_label: str) -> ProducedCopy:
-    request = SignRequest(qr_url=qr_url, metadata=dict(metadata),  # type: ignore[call-overload]
-                          label=label, copy_label=shown_label)
-    signed = current_signer().sign(pdf, request)
-    return ProducedCopy(copy_id, state.store.put_bytes(signed), len(signed))
 
 
 def _packet(state: _WorkerState, packet: PacketSpec, items: tuple[ItemCopySpec, ...]
@@ -252,9 +247,13 @@ def _packet(state: _WorkerState, packet: PacketSpec, items: tuple[ItemCopySpec, 
     merged = [entry for position in positions for entry in agenda.get(position, [])
               if isinstance(entry, ItemCopySpec) and entry.in_packet]
     body = state.packet_body(tuple(entry.source_sha256 for entry in merged))
-    merged_pdf = assemble_packet(cover, packet_items, body, [entry.stamp for entry in merged])
-    return _sign_and_store(state, packet.copy_id, merged_pdf, packet.qr_url, packet.metadata,
-                           "packet", copy_label(packet.copy_number, packet.copy_total))
+    stamps = [entry.stamp for entry in merged]
+    request = SignRequest(qr_url=packet.qr_url, metadata=dict(packet.metadata), label="packet",
+                          copy_label=copy_label(packet.copy_number, packet.copy_total))
+    signed = current_signer().sign(
+        body.pdf, request,
+        update=lambda writer: write_packet(writer, cover, packet_items, body, stamps))
+    return ProducedCopy(packet.copy_id, state.store.put_bytes(signed), len(signed))
 
 
 def _entry(position: int, seen: dict[int, AgendaEntry],

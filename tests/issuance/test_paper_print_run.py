@@ -220,7 +220,7 @@ def test_a_run_the_office_cannot_sign_records_nothing_and_says_why(
     from signing import DocumentSigningError
 
     class Unreachable(paper.DocumentSigner):
-        def sign(self, pdf, request=None):
+        def sign(self, pdf, request=None, *, update=None):
             raise DocumentSigningError("signing failed: Error while contacting timestamp service")
 
     monkeypatch.setattr(paper, "DocumentSigner", Unreachable)

@@ -4,12 +4,12 @@ The documents of a packet are the same for every delegate who receives them;
 only the copy stamps, the cover and the agenda differ. So a process merges the
 prepared documents once (:func:`merge_documents`, qpdf's foreign-object copy),
 and each delegate's packet is that body plus one incremental update
-(:func:`assemble_packet`, pyHanko's writer): the stamp forms filled with the
-delegate's copies, the cover and agenda pages put in front, the bookmarks. The
-update holds only what changes, so making a 620-page congress packet costs about
-what a 420-page one does, in time and in memory: the body is copied, never parsed
-whole. Bookmarks point where the agenda says (:func:`.packet_info.start_pages`
-computes both).
+(:func:`write_packet`, pyHanko's writer, the update the signature closes): the
+stamp forms filled with the delegate's copies, the cover and agenda pages put in
+front, the bookmarks. The update holds only what changes, so making a 620-page
+congress packet costs about what a 420-page one does, in time and in memory: the
+body is copied, never parsed whole. Bookmarks point where the agenda says
+(:func:`.packet_info.start_pages` computes both).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from .packet_info import PacketItem, start_pages
-from .stamp import CopyStamp, PreparedDocument, copy_block
+from .stamp import CopyStamp, PreparedDocument, copy_block, fill_form
 
-__all__ = ["PacketBody", "assemble_packet", "merge_documents"]
+__all__ = ["PacketBody", "assemble_packet", "merge_documents", "write_packet"]
 
 #: Documents merged into a packet body at a time: more hold more parsed sources at once.
 MERGE_BATCH = 10
@@ -109,7 +109,20 @@ def _where_drawn(pdf: pikepdf.Pdf, pages: range, forms: list[tuple[int, int]]
 
 def assemble_packet(cover_and_agenda: bytes, items: Sequence[PacketItem], body: PacketBody,
                     stamps: Sequence[CopyStamp]) -> bytes:
-    """Cover and agenda, then the body's documents stamped as the delegate's copies.
+    """The packet on its own, unsigned: :func:`write_packet` on the body, written out
+    (tests; issuing passes ``write_packet`` to the signer, so the body is read once)."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(body.pdf))
+    write_packet(writer, cover_and_agenda, items, body, stamps)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def write_packet(writer: IncrementalPdfFileWriter, cover_and_agenda: bytes,
+                 items: Sequence[PacketItem], body: PacketBody,
+                 stamps: Sequence[CopyStamp]) -> None:
+    """Make ``writer``, opened on ``body.pdf``, the delegate's packet: cover and agenda,
+    then the body's documents stamped as the delegate's copies, and bookmarks.
 
     ``body`` holds the documents ``items`` merge, in agenda order, and ``stamps`` gives
     each its copy stamp. The documents' page counts must match those the agenda
@@ -124,31 +137,11 @@ def assemble_packet(cover_and_agenda: bytes, items: Sequence[PacketItem], body: 
             raise ValueError(f"{listed.symbol or listed.title}: the copy has "
                              f"{prepared.page_count} pages, the agenda counted "
                              f"{listed.page_count}")
-    writer = IncrementalPdfFileWriter(io.BytesIO(body.pdf))
     for prepared, forms, stamp in zip(body.documents, body.placeholders, stamps, strict=True):
         for layout, (number, generation) in zip(prepared.layouts, forms, strict=True):
-            _fill_form(writer, number, generation, copy_block(prepared, layout, stamp))
+            fill_form(writer, number, generation, copy_block(prepared, layout, stamp))
     front = _put_in_front(writer, cover_and_agenda)
     _outline(writer, front, items)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _fill_form(writer: IncrementalPdfFileWriter, number: int, generation: int,
-               content: bytes) -> None:
-    """Replace an empty stamp form's content, keeping its dictionary (box, fonts).
-
-    pyHanko has no setter for a stream's data: the new stream goes where
-    ``mark_update`` puts a changed object, the writer's table of objects to write."""
-    reference = generic.Reference(number, generation, writer.prev)
-    empty = reference.get_object()
-    assert isinstance(empty, generic.StreamObject)
-    form = generic.StreamObject(
-        {key: value for key, value in empty.items()
-         if key not in ("/Filter", "/DecodeParms", "/Length")}, stream_data=content)
-    form.compress()
-    writer.objects[(generation, number)] = form
 
 
 def _put_in_front(writer: IncrementalPdfFileWriter, cover_and_agenda: bytes) -> int:
