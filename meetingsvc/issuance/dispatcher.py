@@ -10,6 +10,7 @@ run the same drain in a thread of the web process instead (``EmbeddedRunner``).
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import threading
@@ -39,6 +40,11 @@ def open_pool(app: Flask, start_method: str = "forkserver") -> WorkerPool:
 
     if start_method == "fork":
         db.engine.dispose()  # no pooled database connection is inherited by a child
+        # The pool shares this process's pages. A full collection here would write to
+        # every object it examines and so copy those pages (44 MB, a congress run in):
+        # what is alive now is frozen, and later collections look at newer objects only.
+        gc.collect()
+        gc.freeze()
     processes = app.config["ISSUANCE_PROCESSES"] or default_processes()
     return WorkerPool(init_worker, (worker_config(app),), processes=processes, chunksize=1,
                       start_method=start_method, preload=["meetingsvc.issuance.production"])
