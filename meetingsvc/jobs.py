@@ -76,6 +76,15 @@ def _configure(**_kwargs: Any) -> None:
     flask_app()
 
 
+@signals.worker_init.connect
+def _freeze_before_forking(**_kwargs: Any) -> None:
+    """The worker's child processes will share its pages: what is alive now is frozen, so
+    the worker's own full collections never write to those objects and copy the pages
+    (as the issuance worker does before it forks its pool)."""
+    gc.collect()
+    gc.freeze()
+
+
 @signals.worker_process_init.connect
 def _fresh_connections(**_kwargs: Any) -> None:
     """A forked worker must not share the parent's database connections, and keeps what

@@ -3,6 +3,7 @@ its units offered again by beat's sweep with nobody watching; reading progress o
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -135,3 +136,19 @@ def test_reading_progress_offers_nothing_and_an_offer_stands_until_its_lease(
     session.commit()
     assert offer_units(app) == units  # an offer that ran out is made again
     assert queue.llen("celery") == 2 * units
+
+
+def test_a_celery_worker_freezes_what_its_children_will_share():
+    """As the issuance worker before its pool: the Celery worker's own full collections
+    must not write to the objects its forked children share (executive run, one worker
+    with two children: 412-458 MB PSS summed before, 352-353 MB after)."""
+    from celery import signals
+
+    from meetingsvc import jobs  # noqa: F401 - connects the worker's signal handlers
+
+    assert gc.get_freeze_count() == 0
+    try:
+        signals.worker_init.send(sender=None)
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
