@@ -25,14 +25,18 @@ SWAGGER_FILES := swagger-ui-bundle.js swagger-ui.css LICENSE NOTICE
 
 # A person reads make run's console: plain text lines (a deployment logs JSON, the default).
 run: export MEETINGSVC_LOG_FORMAT ?= text
+# Each process under honcho (gunicorn's workers, the issuance worker) writes its Prometheus
+# timings here and one scrape of /metrics adds them up; the last run's files go first.
+METRICS_DIR = $(or $(PROMETHEUS_MULTIPROC_DIR),$(abspath $(or $(MEETINGSVC_INSTANCE_PATH),instance))/prometheus)
 run: venv debs translations instance static-vendor
 	@$(PY) -m flask --app meetingsvc seed-demo --if-empty
+	@mkdir -p "$(METRICS_DIR)" && find "$(METRICS_DIR)" -maxdepth 1 -name '*.db' -delete
 	@echo
 	@echo "meetingsvc on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@echo "  demo accounts: secretariat thuky / demo-thuky-2026, delegate lyminhhoang / demo-daibieu-2026,"
 	@echo "  auditor kiemtra / demo-kiemtra-2026 (more in README.md)"
 	@# gunicorn serves; one `flask issuance worker` signs; honcho keeps both and stops both.
-	HOST=$(HOST) WORKERS=$(WORKERS) $(VENV)/bin/honcho --no-colour start --procfile Procfile --port $(PORT)
+	HOST=$(HOST) WORKERS=$(WORKERS) PROMETHEUS_MULTIPROC_DIR="$(METRICS_DIR)" $(VENV)/bin/honcho --no-colour start --procfile Procfile --port $(PORT)
 
 test: dev-venv test-debs translations static-vendor
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -137,6 +137,16 @@ def wait_for_jobs(instance: Path, deadline: float) -> int:
         time.sleep(2)
 
 
+def scraped_units(base: str) -> float:
+    """Issuance units the worker process timed, read from a scrape of the web's /metrics:
+    more than none only if every process of the tree shares the Prometheus folder."""
+    with urllib.request.urlopen(base + "/metrics", timeout=30) as answer:  # noqa: S310 - http://127.0.0.1 only
+        text = answer.read().decode()
+    found = re.search(r"^meetingsvc_issuance_unit_duration_seconds_count(?:\{[^}]*\})? (\S+)$",
+                      text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=5079)
@@ -171,12 +181,15 @@ def main() -> None:
             seconds = time.monotonic() - started
             sampler.done.set()
             sampler.join()
+            units_timed = scraped_units(base)
         finally:
             os.killpg(service.pid, signal.SIGTERM)
             service.wait(60)
     print(json.dumps({"meetings": meetings, "idle_pss_mb": round(idle / 1024),
                       "pss_mb_at_peak": sorted(sampler.at_peak, reverse=True)},
                      ensure_ascii=False, indent=1))
+    print(f"units timed by the issuance worker, as gunicorn's /metrics shows them: "
+          f"{units_timed:.0f}")
     print(f"peak_pss_mb={sampler.peak_pss / 1024:.0f} largest_rss_mb="
           f"{sampler.largest_rss / 1024:.0f} processes={sampler.most_processes} jobs={jobs} "
           f"seconds={seconds:.0f}")
