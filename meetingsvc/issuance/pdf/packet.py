@@ -25,7 +25,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from .packet_info import PacketItem, start_pages
-from .stamp import CopyStamp, PreparedDocument, copy_block, fill_form
+from .stamp import CopyStamp, PreparedDocument, stamp_copy
 
 __all__ = ["PacketBody", "assemble_packet", "merge_documents", "write_packet"]
 
@@ -138,8 +138,7 @@ def write_packet(writer: IncrementalPdfFileWriter, cover_and_agenda: bytes,
                              f"{prepared.page_count} pages, the agenda counted "
                              f"{listed.page_count}")
     for prepared, forms, stamp in zip(body.documents, body.placeholders, stamps, strict=True):
-        for layout, (number, generation) in zip(prepared.layouts, forms, strict=True):
-            fill_form(writer, number, generation, copy_block(prepared, layout, stamp))
+        stamp_copy(writer, prepared, stamp, forms)
     front = _put_in_front(writer, cover_and_agenda)
     _outline(writer, front, items)
 

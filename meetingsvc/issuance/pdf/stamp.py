@@ -28,6 +28,7 @@ adds to the first page.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +50,6 @@ __all__ = [
     "UnsuitableDocument",
     "copy_block",
     "copy_label",
-    "fill_form",
     "personalise",
     "prepare_document",
     "stamp_copy",
@@ -335,15 +335,18 @@ def copy_block(doc: PreparedDocument, layout: _Layout, stamp: CopyStamp) -> byte
 
 
 def stamp_copy(writer: IncrementalPdfFileWriter, template: PreparedDocument,
-               stamp: CopyStamp) -> None:
+               stamp: CopyStamp, forms: Sequence[tuple[int, int]] | None = None) -> None:
     """Make ``writer``, opened on the prepared bytes, the delegate's copy: ``stamp`` on
-    every page. Issuing passes it to the signer, so a copy is read and written once."""
-    for layout, (number, generation) in zip(template.layouts, template.placeholders,
-                                            strict=True):
-        fill_form(writer, number, generation, copy_block(template, layout, stamp))
+    every page. Issuing passes it to the signer, so a copy is read and written once.
+
+    ``forms`` says where the stamp forms are when the document sits in a larger file
+    (a packet body); by default, where :func:`prepare_document` put them."""
+    places = template.placeholders if forms is None else forms
+    for layout, (number, generation) in zip(template.layouts, places, strict=True):
+        _fill_form(writer, number, generation, copy_block(template, layout, stamp))
 
 
-def fill_form(writer: IncrementalPdfFileWriter, number: int, generation: int,
+def _fill_form(writer: IncrementalPdfFileWriter, number: int, generation: int,
               content: bytes) -> None:
     """Replace an empty stamp form's content, keeping its dictionary (box, fonts).
 
