@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from meetingsvc import create_app
+from meetingsvc import models as _every_table  # noqa: F401 - the schema made below is whole
 from meetingsvc.accounts.models import Body, Membership, Role, User
 from meetingsvc.accounts.services import create_user
 from meetingsvc.append_only import APPEND_ONLY_TABLES

@@ -400,6 +400,15 @@ def _supersede_older(session: Session, copy: IssuedCopy, now: datetime) -> None:
 
 
 def _finish_job_if_done(session: Session, job: IssuanceJob) -> None:
+    """End the job when this unit was its last open one.
+
+    The job's row is locked first: two workers finishing the last two units at once
+    would otherwise each count the other's, not yet committed, as still running
+    (PostgreSQL's READ COMMITTED), and neither would end the job. Waiting for the
+    lock, the second one's count sees the first one's commit.
+    """
+    session.flush()  # this unit's new state, before the wait
+    session.execute(select(IssuanceJob.id).where(IssuanceJob.id == job.id).with_for_update())
     open_units = session.scalar(select(func.count()).select_from(IssuanceUnit).where(
         IssuanceUnit.job_id == job.id,
         IssuanceUnit.status.in_([UnitStatus.PENDING.value, UnitStatus.RUNNING.value])))
