@@ -45,6 +45,17 @@ def app_config(app_config, broker):
     return app_config | {"CELERY_BROKER_URL": broker, "ISSUANCE_LEASE_SECONDS": LEASE_SECONDS}
 
 
+def worker_log(app) -> Path:
+    return Path(app.instance_path) / "celery-worker.log"
+
+
+def worker_lines(app, last: int = 80) -> str:
+    """The workers' last lines, beat's sweep among them: why a job did not finish."""
+    path = worker_log(app)
+    lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+    return "\n".join(line for line in lines[-last:])
+
+
 @pytest.fixture
 def start_worker(app) -> Iterator:
     workers: list[subprocess.Popen] = []
@@ -52,12 +63,13 @@ def start_worker(app) -> Iterator:
                              ISSUANCE_SWEEP_SECONDS=1)
 
     def start() -> subprocess.Popen:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "meetingsvc.jobs", "worker", "--beat",
-             "--concurrency", "2", "--loglevel", "WARNING", "--without-gossip",
-             "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Every worker's lines in one file of the instance, shown if the test fails.
+        with open(worker_log(app), "ab") as log:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "meetingsvc.jobs", "worker", "--beat",
+                 "--concurrency", "2", "--loglevel", "INFO", "--without-gossip",
+                 "--without-mingle", "--without-heartbeat"],
+                cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log)
         workers.append(worker)
         return worker
 
@@ -95,7 +107,7 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
     # worker's units again once their leases (and the lost messages' offers) run out.
     start_worker()
     wait_until(lambda: job_status(session, job_id) == "completed", 240,
-               "the job to complete after the restart")
+               "the job to complete after the restart", explain=lambda: worker_lines(app))
 
     assert list(Path(app.instance_path).glob("celerybeat-schedule*"))
     assert not list(ROOT.glob("celerybeat-schedule*")), "beat wrote outside the instance"

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -101,10 +102,14 @@ def job_status(session: Session, job_id: int) -> str:
     return session.get(IssuanceJob, job_id).status
 
 
-def wait_until(condition, timeout: float, what: str) -> None:
-    """Poll the database (never the progress page: reading it must not be what drives work)."""
+def wait_until(condition, timeout: float, what: str,
+               explain: Callable[[], str] | None = None) -> None:
+    """Poll the database (never the progress page: reading it must not be what drives work).
+
+    ``explain`` gives what to show beside a timeout (the workers' log lines, say).
+    """
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
+            pytest.fail(f"timed out waiting for {what}" + (f"\n{explain()}" if explain else ""))
         time.sleep(0.2)
