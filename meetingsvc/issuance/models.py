@@ -100,6 +100,9 @@ class IssuanceUnit(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(String(1000))
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the unit last joined the queue: its job started, an attempt failed and it
+    #: waits for the next, or its failure was retried.
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
 
     job: Mapped[IssuanceJob] = relationship(back_populates="units")
     user: Mapped[User] = relationship()

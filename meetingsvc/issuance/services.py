@@ -341,6 +341,8 @@ def record_unit_result(session: Session, unit: IssuanceUnit, result: UnitResult,
             copies[copy_id].status = (CopyStatus.PENDING if retry else CopyStatus.FAILED).value
         unit.error = reasons[:1000]
         unit.lease_until = None
+        if retry:  # back in the queue: a worker is alive, only this attempt failed
+            unit.queued_at = now
         log.warning("issuance unit %s failed (attempt %s): %s", unit.id, unit.attempts, reasons)
     else:
         _deliver(session, unit, list(copies.values()), now)
@@ -426,9 +428,11 @@ def retry_failed_units(session: Session, job: IssuanceJob, actor: Actor) -> int:
     """Put a job's failed units back in the queue, with fresh attempts."""
     units = list(session.scalars(select(IssuanceUnit).where(
         IssuanceUnit.job_id == job.id, IssuanceUnit.status == UnitStatus.FAILED.value)))
+    now = utcnow()
     for unit in units:
         unit.status = UnitStatus.PENDING.value
         unit.attempts = 0
+        unit.queued_at = now
         session.execute(update(IssuedCopy).where(
             IssuedCopy.unit_id == unit.id, IssuedCopy.status == CopyStatus.FAILED.value,
         ).values(status=CopyStatus.PENDING.value))
@@ -439,6 +443,11 @@ def retry_failed_units(session: Session, job: IssuanceJob, actor: Actor) -> int:
                meeting_id=job.meeting_id, details={"units": len(units)})
     session.flush()
     return len(units)
+
+
+#: A running job whose units no worker has held or finished for this long, since they
+#: joined the queue, waits for a signing worker that is not running (or busy elsewhere).
+STALLED_AFTER = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -453,10 +462,23 @@ class JobProgress:
     copies_per_second: float
     seconds_left: float | None
     failures: tuple[tuple[str, str], ...]
+    #: While the job runs and no worker holds one of its units: seconds since one was
+    #: last queued, held or finished. ``None`` when a worker is at it or the job ended.
+    idle_seconds: float | None = None
 
     @property
     def percent(self) -> int:
         return int(100 * self.signed / self.total) if self.total else 100
+
+    @property
+    def stalled(self) -> bool:
+        """Nobody is signing this job: the secretariat should call the administrator."""
+        return (self.idle_seconds is not None
+                and self.idle_seconds >= STALLED_AFTER.total_seconds())
+
+    @property
+    def stalled_minutes(self) -> int:
+        return max(1, round((self.idle_seconds or 0) / 60))
 
     def to_dict(self) -> dict[str, object]:
         return {"job_id": self.job_id, "status": self.status, "total": self.total,
@@ -464,11 +486,15 @@ class JobProgress:
                 "delegates_total": self.delegates_total, "delegates_done": self.delegates_done,
                 "copies_per_second": round(self.copies_per_second, 2),
                 "seconds_left": None if self.seconds_left is None else round(self.seconds_left),
-                "failures": [{"delegate": d, "reason": r} for d, r in self.failures]}
+                "failures": [{"delegate": d, "reason": r} for d, r in self.failures],
+                "idle_seconds": None if self.idle_seconds is None else round(self.idle_seconds),
+                "stalled": self.stalled}
 
 
-def job_progress(session: Session, job: IssuanceJob) -> JobProgress:
+def job_progress(session: Session, job: IssuanceJob, now: datetime | None = None
+                 ) -> JobProgress:
     """Copies signed of the total, the rate so far and the time left, counted in SQL."""
+    now = now or utcnow()
     counts = dict(session.execute(
         select(IssuedCopy.status, func.count()).where(IssuedCopy.job_id == job.id)
         .group_by(IssuedCopy.status)).all())
@@ -477,7 +503,7 @@ def job_progress(session: Session, job: IssuanceJob) -> JobProgress:
     units = dict(session.execute(
         select(IssuanceUnit.status, func.count()).where(IssuanceUnit.job_id == job.id)
         .group_by(IssuanceUnit.status)).all())
-    end = job.finished_at or utcnow()
+    end = job.finished_at or now
     elapsed = max((end - job.created_at).total_seconds(), 0.001)
     rate = signed / elapsed
     left = total - signed - counts.get(CopyStatus.FAILED.value, 0)
@@ -490,7 +516,26 @@ def job_progress(session: Session, job: IssuanceJob) -> JobProgress:
         failed=counts.get(CopyStatus.FAILED.value, 0),
         delegates_total=sum(units.values()), delegates_done=units.get(UnitStatus.DONE.value, 0),
         copies_per_second=rate, seconds_left=(left / rate) if rate > 0 and left else None,
-        failures=failures)
+        failures=failures,
+        idle_seconds=_idle_seconds(session, job, now) if job.status == JobStatus.RUNNING.value
+        else None)
+
+
+def _idle_seconds(session: Session, job: IssuanceJob, now: datetime) -> float | None:
+    """Seconds since a worker last showed it works on ``job``; ``None`` if one holds a unit.
+
+    Held: running under a live lease (a pending unit's lease is only an offer to Celery).
+    A worker that died holding a unit counts as working until its lease runs out.
+    """
+    held, queued, finished = session.execute(
+        select(func.count().filter(IssuanceUnit.status == UnitStatus.RUNNING.value,
+                                   IssuanceUnit.lease_until > now),
+               func.max(IssuanceUnit.queued_at), func.max(IssuanceUnit.finished_at))
+        .where(IssuanceUnit.job_id == job.id)).one()
+    if held:
+        return None
+    last = max(moment for moment in (job.created_at, queued, finished) if moment is not None)
+    return max((now - last).total_seconds(), 0.0)
 
 
 def jobs_of(session: Session, meeting: Meeting) -> list[IssuanceJob]:

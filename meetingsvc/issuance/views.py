@@ -148,6 +148,8 @@ def show_job(meeting_id: int, job_id: int) -> str:
     result = job_result(db.session, job) if job.status != JobStatus.RUNNING.value else None
     return render_template("issuance/job.html", meeting=meeting, job=job, progress=progress,
                            result=result, action_form=EmptyForm(),
+                           stalled=stalled_message(progress.stalled_minutes)
+                           if progress.stalled else None,
                            mail_on=MailSettings.from_config(current_app.config) is not None)
 
 
@@ -158,7 +160,16 @@ def job_progress_json(meeting_id: int, job_id: int) -> Response:
     progress = job_progress(db.session, job)  # reading only: never offers work
     # The state's one name (labels.JOB_STATUS_LABELS), in the reader's language.
     return jsonify(progress.to_dict() | {
-        "status_label": _(JOB_STATUS_LABELS[JobStatus(progress.status)])})
+        "status_label": _(JOB_STATUS_LABELS[JobStatus(progress.status)]),
+        "stalled_message": stalled_message(progress.stalled_minutes) if progress.stalled
+        else None})
+
+
+def stalled_message(minutes: int) -> str:
+    """What the progress page says when no signing worker has taken the job's work."""
+    return _("No signing worker has taken up this issuance for %(n)s min: the papers wait. "
+             "Ask the administrator to check that the issuance worker (or Celery) is running; "
+             "the issuance goes on by itself once it is.", n=minutes)
 
 
 @bp.post("/meetings/<int:meeting_id>/issuance/<int:job_id>/retry")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from meetingsvc.accounts.models import Role
 from meetingsvc.issuance.models import IssuanceJob, IssuanceUnit, JobStatus
 from meetingsvc.issuance.planning import start_issuance
 from meetingsvc.issuance.runner import run_units_inline
-from meetingsvc.issuance.services import claim_unit, fail_unit
+from meetingsvc.issuance.services import claim_unit, fail_unit, job_progress, retry_failed_units
 from tests.issuance.conftest import ACTOR, POLICY
 
 #: The one Vietnamese name of each job state (labels.JOB_STATUS_LABELS, translated).
@@ -52,6 +52,84 @@ def test_a_running_job_shows_its_progress_under_the_same_name(client, sign_in, m
     assert STATE[JobStatus.RUNNING] in page and STATE[JobStatus.RUNNING] in meeting_page
     progress = client.get(f"/meetings/{prepared.meeting.id}/issuance/{job.id}/progress.json")
     assert progress.json["status_label"] == STATE[JobStatus.RUNNING]
+
+
+#: What the page says when no signing worker takes the job's work (its Vietnamese start).
+STALLED = "không có tiến trình ký nào nhận việc"
+
+
+def test_a_job_that_no_worker_takes_up_says_so_until_one_does(client, sign_in, make_user,
+                                                               session, prepared):
+    """No issuance worker running (a new operator's `flask run`): after a minute with none
+    of the job's units held or finished, the page says so and whom to call."""
+    job = start_issuance(session, prepared.meeting, ACTOR, POLICY)
+    session.commit()
+    started = job.created_at
+    assert not job_progress(session, job, now=started + timedelta(seconds=59)).stalled
+    waited = job_progress(session, job, now=started + timedelta(minutes=3))
+    assert waited.stalled and waited.stalled_minutes == 3
+
+    unit = claim_unit(session, "test", timedelta(minutes=5), job_id=job.id)
+    session.commit()
+    held = job_progress(session, job, now=started + timedelta(minutes=3))
+    assert held.idle_seconds is None and not held.stalled  # a worker is at it
+    # That worker died holding it: once its lease has run out, nobody is.
+    assert job_progress(session, job, now=unit.lease_until + timedelta(minutes=2)).stalled
+
+    # Seen on the page and in its polling, five minutes after the job started.
+    session.execute(update(IssuanceUnit).where(IssuanceUnit.job_id == job.id).values(
+        queued_at=started - timedelta(minutes=5), lease_until=None, status="pending"))
+    session.execute(update(IssuanceJob).where(IssuanceJob.id == job.id).values(
+        created_at=started - timedelta(minutes=5)))
+    session.commit()
+    sign_in(make_user(Role.SECRETARIAT))
+    page, _meeting_page = pages(client, prepared.meeting, job)
+    notice = page.split('data-field="stalled"')[1].split("</p>")[0]
+    assert STALLED in notice and "hidden" not in notice.split(">")[0]
+    polled = client.get(f"/meetings/{prepared.meeting.id}/issuance/{job.id}/progress.json").json
+    assert polled["stalled"] and STALLED in polled["stalled_message"]
+    assert polled["idle_seconds"] >= 300
+
+
+def test_a_worker_whose_attempts_fail_is_not_taken_for_a_missing_one(session, prepared):
+    """The timestamp server down: the worker fails each attempt at once and never holds a
+    unit for long, but it is there, and the page must not send anyone to look for it."""
+    job = start_issuance(session, prepared.meeting, ACTOR, POLICY)
+    session.execute(update(IssuanceJob).where(IssuanceJob.id == job.id).values(
+        created_at=job.created_at - timedelta(minutes=10)))
+    session.execute(update(IssuanceUnit).where(IssuanceUnit.job_id == job.id).values(
+        queued_at=job.created_at - timedelta(minutes=10)))
+    session.commit()
+    assert job_progress(session, job).stalled
+    fail_unit(session, claim_unit(session, "test", timedelta(minutes=5), job_id=job.id),
+              "the timestamp server did not answer", max_attempts=3)
+    session.commit()
+    assert not job_progress(session, job).stalled
+
+
+def test_retried_units_start_a_new_wait(session, prepared):
+    """A retry is new work: the page must not call for help the moment it is clicked."""
+    job = start_issuance(session, prepared.meeting, ACTOR, POLICY)
+    session.commit()
+    for unit in session.scalars(select(IssuanceUnit).where(IssuanceUnit.job_id == job.id)):
+        fail_unit(session, claim_unit(session, "test", timedelta(minutes=5), unit_id=unit.id),
+                  "the timestamp server did not answer", max_attempts=1)
+    session.commit()
+    assert session.get(IssuanceJob, job.id).status == JobStatus.COMPLETED_WITH_FAILURES
+    assert job_progress(session, job).idle_seconds is None  # an ended job waits for nothing
+    session.execute(update(IssuanceUnit).where(IssuanceUnit.job_id == job.id).values(
+        queued_at=job.created_at - timedelta(hours=1),
+        finished_at=job.created_at - timedelta(hours=1)))
+    session.execute(update(IssuanceJob).where(IssuanceJob.id == job.id).values(
+        created_at=job.created_at - timedelta(hours=1)))
+    session.commit()
+    session.expire_all()
+    job = session.get(IssuanceJob, job.id)
+    assert retry_failed_units(session, job, ACTOR)
+    session.commit()
+    progress = job_progress(session, job)
+    assert job.status == JobStatus.RUNNING and progress.idle_seconds is not None
+    assert not progress.stalled  # waiting since the retry, not since an hour ago
 
 
 def test_failures_are_listed_with_their_reason_and_can_be_retried(app, client, sign_in,

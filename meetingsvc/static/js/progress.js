@@ -17,6 +17,8 @@
     field("delegates_total").textContent = count.format(p.delegates_total);
     field("left").textContent = p.seconds_left === null ? "—" : `${p.seconds_left} s`;
     field("state").firstElementChild.textContent = p.status_label;
+    field("stalled").textContent = p.stalled_message || "";
+    field("stalled").hidden = !p.stalled_message;
     return p.status === "running";
   }
 
