@@ -77,7 +77,7 @@ def _job_data(job: IssuanceJob) -> dict[str, Any]:
         "created_at": job.created_at, "finished_at": job.finished_at, "total": progress.total,
         "signed": progress.signed, "failed": progress.failed, "percent": progress.percent,
         "delegates_total": progress.delegates_total,
-        "delegates_done": progress.delegates_done})
+        "delegates_done": progress.delegates_done, "stalled": progress.stalled})
 
 
 def _plan_data(plan: IssuancePlan) -> dict[str, Any]:

@@ -58,6 +58,10 @@ class JobOut(Schema):
     percent = fields.Integer(required=True)
     delegates_total = fields.Integer(required=True)
     delegates_done = fields.Integer(required=True)
+    stalled = fields.Boolean(required=True, metadata={
+        "description": "Running, and no signing worker has held, failed or finished one of "
+                       "its units for a minute: the issuance worker (or Celery) is likely "
+                       "not running."})
 
 
 class JobList(Schema):

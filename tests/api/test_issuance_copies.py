@@ -74,6 +74,7 @@ def test_issuing_counts_as_the_confirmation_does_and_runs_to_completion(
     assert started.status_code == 201, started.json
     assert started.headers["Location"] == f"{base}/jobs/{started.json['id']}"
     assert started.json["status"] == "running" and started.json["total"] > 18
+    assert started.json["stalled"] is False  # only after a minute with no worker at it
     assert wakes == [app]
     assert audited(session, "issuance.started")[0]["api_token"] == "Hệ thống văn bản"
     run_units_inline(app)
@@ -81,7 +82,7 @@ def test_issuing_counts_as_the_confirmation_does_and_runs_to_completion(
     job = client.get(started.headers["Location"], headers=staff).json
     assert job["status"] == "completed" and job["percent"] == 100
     assert (job["status_label_vi"], job["status_label_en"]) == ("Đã hoàn thành", "Completed")
-    assert job["delegates_done"] == job["delegates_total"] == 6
+    assert job["delegates_done"] == job["delegates_total"] == 6 and job["stalled"] is False
     assert client.get(f"{base}/jobs", headers=staff).json["items"][0]["id"] == job["id"]
     again = client.get(f"{base}/plan", headers={**staff, "Accept-Language": "en"})
     assert again.status_code == 409
