@@ -60,10 +60,12 @@ def issue_unit(unit_id: int) -> str:
 
 @celery.task(name=runner.SWEEP_TASK, ignore_result=True)
 def sweep_units() -> int:
-    """Beat's periodic sweep: offer again what a lost message or a dead worker left."""
+    """Beat's periodic sweep: offer again what a lost message or a dead worker left, and
+    end a job whose units are all closed."""
     app = flask_app()
     with app.app_context():
         count = runner.offer_units(app)
+        runner.finish_settled(app)
     if count:
         log.info("offered %s issuance units again", count)
     return count

@@ -22,7 +22,13 @@ from signing import WorkerPool
 from signing.pool import default_processes
 
 from ..extensions import db
-from .runner import claim_next, record_unit_outcome, worker_config, worker_name
+from .runner import (
+    claim_next,
+    finish_settled,
+    record_unit_outcome,
+    worker_config,
+    worker_name,
+)
 from .services import has_claimable_unit
 from .units import UnitSpec
 
@@ -98,6 +104,8 @@ class Dispatcher:
                 try:
                     if work_waits(self.app):
                         self._work(stop, worker)
+                    else:
+                        finish_settled(self.app)  # a job whose end was lost, if any
                 except Exception:  # the database restarting, say: log, wait, poll again
                     log.exception("the issuance dispatcher met an error; polling again")
                 finally:

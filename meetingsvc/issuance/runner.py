@@ -31,6 +31,7 @@ from .services import (
     build_unit_spec,
     claim_unit,
     fail_unit,
+    finish_settled_jobs,
     holds_claim,
     offer_claimable_units,
     record_unit_result,
@@ -123,6 +124,24 @@ def notice_settings(app: Flask) -> NoticeSettings | None:
         return None
     return NoticeSettings(base_url=app.config["PUBLIC_BASE_URL"], sender=mail.sender,
                           office_name=app.config["OFFICE_NAME"])
+
+
+def finish_settled(app: Flask) -> list[int]:
+    """End the running jobs whose units are all closed, and send their notices.
+
+    The periodic sweep's second half (Celery beat; the issuance worker when idle)."""
+    with app.app_context():
+        session = db.new_session()  # never the caller's request session
+        try:
+            ended = finish_settled_jobs(session)
+            session.commit()
+        finally:
+            session.close()
+        for job_id in ended:
+            log.warning("issuance job %s had every unit closed but was still running: "
+                        "ended by the sweep", job_id)
+            send_notices(app, job_id)
+    return ended
 
 
 def send_notices(app: Flask, job_id: int) -> DeliveryOutcome:

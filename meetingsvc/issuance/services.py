@@ -424,6 +424,23 @@ def _finish_job_if_done(session: Session, job: IssuanceJob) -> None:
            meeting_id=job.meeting_id, details={"status": job.status, "failed_units": failed})
 
 
+def finish_settled_jobs(session: Session) -> list[int]:
+    """End every running job none of whose units is open any more; their ids.
+
+    A unit's result ends its job when it is the last open one, so this finds nothing,
+    unless a finish was lost: before the job's row was locked, two workers finishing
+    the last two units together could each leave it running. The sweep repairs such
+    a job, so it still ends with nobody watching."""
+    open_unit = select(IssuanceUnit.id).where(
+        IssuanceUnit.job_id == IssuanceJob.id,
+        IssuanceUnit.status.in_([UnitStatus.PENDING.value, UnitStatus.RUNNING.value]))
+    settled = session.scalars(select(IssuanceJob).where(
+        IssuanceJob.status == JobStatus.RUNNING.value, ~open_unit.exists())).all()
+    for job in settled:
+        _finish_job_if_done(session, job)
+    return [job.id for job in settled if job.status != JobStatus.RUNNING.value]
+
+
 def retry_failed_units(session: Session, job: IssuanceJob, actor: Actor) -> int:
     """Put a job's failed units back in the queue, with fresh attempts."""
     units = list(session.scalars(select(IssuanceUnit).where(

@@ -7,12 +7,15 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
+from meetingsvc.audit.models import AuditEvent
 from meetingsvc.extensions import db
+from meetingsvc.issuance.dispatcher import Dispatcher
 from meetingsvc.issuance.models import IssuanceJob, IssuanceUnit, IssuedCopy, JobStatus
 from meetingsvc.issuance.planning import IssuanceError, start_issuance
 from meetingsvc.issuance.services import claim_unit, fail_unit
+from meetingsvc.jobs import sweep_units
 from meetingsvc.meetings.models import Meeting
 from tests.issuance.conftest import ACTOR
 from tests.issuance.test_planning import POLICY
@@ -103,3 +106,47 @@ def test_the_last_two_units_finishing_at_once_end_the_job(app, session, prepared
     other.join(60)
     session.expire_all()
     assert session.get(IssuanceJob, job_id).status == JobStatus.COMPLETED_WITH_FAILURES
+
+
+def lost_finish(session, prepared) -> int:
+    """A job whose units all ended but which stayed running, as the race above left one."""
+    job = start_issuance(session, prepared.meeting, ACTOR, POLICY)
+    session.commit()
+    for unit_id in session.scalars(select(IssuanceUnit.id).where(IssuanceUnit.job_id == job.id)):
+        fail_unit(session, claim_unit(session, "test", LEASE, unit_id=unit_id), "gone", 1)
+    session.execute(update(IssuanceJob).where(IssuanceJob.id == job.id)
+                    .values(status=JobStatus.RUNNING.value, finished_at=None))
+    session.commit()
+    return job.id
+
+
+def job_ended(session, job_id: int) -> bool:
+    session.expire_all()
+    status = session.get(IssuanceJob, job_id).status
+    session.rollback()
+    return status == JobStatus.COMPLETED_WITH_FAILURES
+
+
+def test_beats_sweep_ends_a_job_whose_end_was_lost(app, session, prepared):
+    job_id = lost_finish(session, prepared)
+    assert sweep_units() == 0  # nothing to offer again; the job is ended all the same
+    assert job_ended(session, job_id)
+    ended = session.scalars(select(AuditEvent).where(AuditEvent.action == "issuance.finished",
+                                                     AuditEvent.object_id == str(job_id))).all()
+    assert len(ended) == 2  # the lost end, and the sweep's
+
+
+def test_the_idle_issuance_worker_ends_a_job_whose_end_was_lost(app, session, prepared):
+    job_id = lost_finish(session, prepared)
+    stop = threading.Event()
+    worker = threading.Thread(target=Dispatcher(app, poll_seconds=0.05).run, args=(stop,))
+    worker.start()
+    try:
+        for _ in range(600):
+            if job_ended(session, job_id):
+                break
+            stop.wait(0.1)
+        assert job_ended(session, job_id)
+    finally:
+        stop.set()
+        worker.join(60)
