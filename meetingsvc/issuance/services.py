@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -401,16 +401,27 @@ def _supersede_older(session: Session, copy: IssuedCopy, now: datetime) -> None:
                details={"user": copy.user.username, "by": copy.id})
 
 
+#: The PostgreSQL advisory lock space (the first of two keys, the job's id the second)
+#: that serialises ending a job; any constant.
+_JOB_END_LOCK_SPACE = 7_246_132
+
+
 def _finish_job_if_done(session: Session, job: IssuanceJob) -> None:
     """End the job when this unit was its last open one.
 
-    The job's row is locked first: two workers finishing the last two units at once
-    would otherwise each count the other's, not yet committed, as still running
-    (PostgreSQL's READ COMMITTED), and neither would end the job. Waiting for the
-    lock, the second one's count sees the first one's commit.
+    Results of one job are counted one at a time: two workers finishing the last two
+    units at once would otherwise each count the other's, not yet committed, as still
+    running (PostgreSQL's READ COMMITTED), and neither would end the job. Waiting for
+    the lock, the second one's count sees the first one's commit. An advisory lock,
+    not the job's row: two Celery workers taking the row this late deadlocked on it
+    (PostgreSQL found each waiting for the other's transaction). On SQLite the flush
+    below makes this transaction the one writer, which serialises the same way.
     """
     session.flush()  # this unit's new state, before the wait
-    session.execute(select(IssuanceJob.id).where(IssuanceJob.id == job.id).with_for_update())
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:space, :job)"),
+                           {"space": _JOB_END_LOCK_SPACE, "job": job.id})
     open_units = session.scalar(select(func.count()).select_from(IssuanceUnit).where(
         IssuanceUnit.job_id == job.id,
         IssuanceUnit.status.in_([UnitStatus.PENDING.value, UnitStatus.RUNNING.value])))
