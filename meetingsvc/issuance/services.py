@@ -439,7 +439,7 @@ def finish_settled_jobs(session: Session) -> list[int]:
     """End every running job none of whose units is open any more; their ids.
 
     A unit's result ends its job when it is the last open one, so this finds nothing,
-    unless a finish was lost: before the job's row was locked, two workers finishing
+    unless a finish was lost: before ending a job took a lock, two workers finishing
     the last two units together could each leave it running. The sweep repairs such
     a job, so it still ends with nobody watching."""
     open_unit = select(IssuanceUnit.id).where(

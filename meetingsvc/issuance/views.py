@@ -54,7 +54,7 @@ from .recall import (
 )
 from .results import job_of, job_result
 from .runner import link_settings, send_notices, start_runner, worker_config
-from .services import job_progress, print_copy_spec, retry_failed_units
+from .services import JobProgress, job_progress, print_copy_spec, retry_failed_units
 
 bp = Blueprint("issuance", __name__)
 
@@ -148,8 +148,7 @@ def show_job(meeting_id: int, job_id: int) -> str:
     result = job_result(db.session, job) if job.status != JobStatus.RUNNING.value else None
     return render_template("issuance/job.html", meeting=meeting, job=job, progress=progress,
                            result=result, action_form=EmptyForm(),
-                           stalled=stalled_message(progress.stalled_minutes)
-                           if progress.stalled else None,
+                           stalled=stalled_message(progress),
                            mail_on=MailSettings.from_config(current_app.config) is not None)
 
 
@@ -161,15 +160,16 @@ def job_progress_json(meeting_id: int, job_id: int) -> Response:
     # The state's one name (labels.JOB_STATUS_LABELS), in the reader's language.
     return jsonify(progress.to_dict() | {
         "status_label": _(JOB_STATUS_LABELS[JobStatus(progress.status)]),
-        "stalled_message": stalled_message(progress.stalled_minutes) if progress.stalled
-        else None})
+        "stalled_message": stalled_message(progress)})
 
 
-def stalled_message(minutes: int) -> str:
+def stalled_message(progress: JobProgress) -> str | None:
     """What the progress page says when no signing worker has taken the job's work."""
+    if not progress.stalled:
+        return None
     return _("No signing worker has taken up this issuance for %(n)s min: the papers wait. "
              "Ask the administrator to check that the issuance worker (or Celery) is running; "
-             "the issuance goes on by itself once it is.", n=minutes)
+             "the issuance goes on by itself once it is.", n=progress.stalled_minutes)
 
 
 @bp.post("/meetings/<int:meeting_id>/issuance/<int:job_id>/retry")
