@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session, SessionTransaction, make_transient, scoped_s
 
 from signing import KeySource
 
-from .chain import chain_hash, chain_head, lock_chain
-from .checkpoints import checkpoint_head, checkpoint_if_due
+from .chain import chain_hash, lock_chain
+from .checkpoints import ChainEnd, chain_end, checkpoint_head, checkpoint_if_due
 from .models import AuditCheckpoint, AuditEvent
 
 __all__ = ["APPEND_ATTEMPTS", "append_pending", "queue"]
@@ -60,17 +60,49 @@ def append_pending(session: Session) -> list[AuditEvent]:
     rows = [row for _transaction, row in session.info.pop(_PENDING, [])]
     if not rows:
         return []
+    if session.get_bind().dialect.name == "sqlite":
+        end = _append_as_the_one_writer(session, rows)
+    else:
+        end = _append_in_savepoint(session, rows)
+    covered = end.covered
+    for row in rows:
+        covered = checkpoint_if_due(session, row, covered)
+    return rows
+
+
+def _append_as_the_one_writer(session: Session, rows: list[AuditEvent]) -> ChainEnd:
+    """SQLite: take the database's one write lock, link, and write everything in one flush.
+
+    Every write waits for that lock, so no other writer can link to the head read
+    here: there is no fork to retry. Nothing is flushed before it, so the lock is
+    held for one flush and the commit; downloads queue on it, so each statement
+    and flush saved here is saved once per download, one download after another.
+    """
+    lock_chain(session)
+    with session.no_autoflush:  # the request's changes go in the one flush below
+        end = chain_end(session)
+    _link(rows, end.head)
+    session.add_all(rows)
+    session.flush()
+    return end
+
+
+def _append_in_savepoint(session: Session, rows: list[AuditEvent]) -> ChainEnd:
+    """PostgreSQL: the request's changes first, then the chain lock and the rows.
+
+    Flushed before the lock, the request's own row locks are waited for without
+    holding the chain lock, so two transactions never wait on each other through
+    it. Rows refused as a fork are linked again, in their savepoint only.
+    """
     session.flush()  # the request's own changes, outside the savepoint below
     for attempt in range(1, APPEND_ATTEMPTS + 1):
         try:
             with session.begin_nested():
                 lock_chain(session)
-                prev = chain_head(session)
-                for row in rows:
-                    row.prev_hash = prev
-                    row.row_hash = prev = chain_hash(prev, row)
+                end = chain_end(session)
+                _link(rows, end.head)
                 session.add_all(rows)
-            break
+            return end
         except IntegrityError as error:
             if "prev_hash" not in str(error.orig) or attempt == APPEND_ATTEMPTS:
                 raise
@@ -79,9 +111,13 @@ def append_pending(session: Session) -> list[AuditEvent]:
             for row in rows:
                 make_transient(row)
                 row.id = None  # type: ignore[assignment]
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _link(rows: list[AuditEvent], prev: str) -> None:
     for row in rows:
-        checkpoint_if_due(session, row)
-    return rows
+        row.prev_hash = prev
+        row.row_hash = prev = chain_hash(prev, row)
 
 
 def _plain(session: Session | scoped_session[Session]) -> Session:

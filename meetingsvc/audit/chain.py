@@ -12,11 +12,10 @@ import json
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ..extensions import sqlite_begin_writing
-from .models import AuditEvent
 
 
 class ChainRow(Protocol):
@@ -80,9 +79,3 @@ def lock_chain(session: Session) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
     elif dialect == "sqlite":
         sqlite_begin_writing(connection.connection.dbapi_connection)
-
-
-def chain_head(session: Session) -> str:
-    """The newest row's hash, or ``GENESIS_HASH`` for an empty log; call under ``lock_chain``."""
-    head = session.scalar(select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1))
-    return head or GENESIS_HASH

@@ -111,31 +111,50 @@ def checkpoint_head(session: Session, key: KeySource) -> AuditCheckpoint | None:
     return _store(session, _signed(key, head, last))
 
 
-def checkpoint_if_due(session: Session, event: AuditEvent) -> None:
-    """Called by ``record`` under the chain lock: sign ``event`` if enough rows went by.
+@dataclass(frozen=True)
+class ChainEnd:
+    """Where the chain ends: the newest row's hash, and the row the newest checkpoint covers."""
 
-    A failure to sign (a token unplugged) is logged, never a reason to refuse the
-    action being recorded; ``flask audit verify`` then shows the uncovered rows.
+    head: str
+    covered: int  # 0 before the first checkpoint
+
+
+def chain_end(session: Session) -> ChainEnd:
+    """Both in one statement; call under ``lock_chain``.
+
+    Every audited action reads them while it holds the chain lock, so one round
+    trip instead of two is saved once per action, one action after another.
+    Only the checkpoint's row id is read: the row carries its CMS signature.
+    """
+    head = select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1)
+    covered = select(AuditCheckpoint.event_id).order_by(AuditCheckpoint.seq.desc()).limit(1)
+    row = session.execute(select(head.scalar_subquery(), covered.scalar_subquery())).one()
+    return ChainEnd(head=row[0] or GENESIS_HASH, covered=row[1] or 0)
+
+
+def checkpoint_if_due(session: Session, event: AuditEvent, covered: int) -> int:
+    """Called under the chain lock once ``event`` is written: sign it if enough rows went by.
+
+    ``covered`` is the row the newest checkpoint covers (``chain_end``); returns
+    the same after this call. A failure to sign (a token unplugged) is logged, never
+    a reason to refuse the action being recorded; ``flask audit verify`` then
+    shows the uncovered rows.
     """
     if not has_app_context():
-        return
+        return covered
     every = int(current_app.config.get("AUDIT_CHECKPOINT_EVERY", 100) or 0)
-    if every <= 0:
-        return
-    # Only the id: every audited action asks, and the row carries its CMS signature.
-    covered = session.scalar(select(AuditCheckpoint.event_id)
-                             .order_by(AuditCheckpoint.seq.desc()).limit(1))
-    if event.id - (covered or 0) < every:
-        return
+    if every <= 0 or event.id - covered < every:
+        return covered
     key = checkpoint_key()
     if key is None:
-        return
+        return covered
     try:
         checkpoint = _signed(key, event, newest_checkpoint(session))
     except Exception:  # the key or token failed; the action itself still counts
         log.exception("could not sign an audit checkpoint at row %s", event.id)
-        return
+        return covered
     _store(session, checkpoint)
+    return event.id
 
 
 @dataclass(frozen=True)

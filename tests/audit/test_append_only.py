@@ -3,6 +3,8 @@ chain unforked, whoever connects; a fork refused while appending is linked again
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -10,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from meetingsvc.accounts.models import User
 from meetingsvc.audit import appends
 from meetingsvc.audit.chain import GENESIS_HASH
+from meetingsvc.audit.checkpoints import ChainEnd
 from meetingsvc.audit.models import AuditEvent
 from meetingsvc.audit.services import Actor, record, verify_chain
 from meetingsvc.extensions import db
@@ -66,13 +69,21 @@ def test_delivery_events_cannot_be_updated_or_deleted(session, small_issue):
     assert session.scalar(select(func.count()).select_from(DeliveryEvent)) == before
 
 
+def _stale_head_once(session, monkeypatch) -> Iterator[ChainEnd]:
+    """The chain's end as a writer that skipped the chain lock would read it, once."""
+    rows = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    heads = iter([ChainEnd(head=rows[1].row_hash, covered=0)])
+    real_end = appends.chain_end
+    monkeypatch.setattr(appends, "chain_end", lambda s: next(heads, None) or real_end(s))
+    return heads
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_refused_append_is_linked_again_and_the_request_keeps_its_changes(
         session, make_user, monkeypatch):
     _grow(session, 3)
-    stale = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()[1].row_hash
-    heads = iter([stale])  # as a writer that skipped the chain lock would read the head
-    real_head = appends.chain_head
-    monkeypatch.setattr(appends, "chain_head", lambda s: next(heads, None) or real_head(s))
+    heads = _stale_head_once(session, monkeypatch)
     user = make_user(username="vanthu")  # its own change and its audit row, one commit
     session.expire_all()
     assert session.scalar(select(User).where(User.username == "vanthu")) is not None
@@ -81,6 +92,20 @@ def test_a_refused_append_is_linked_again_and_the_request_keeps_its_changes(
     assert report.intact and report.rows_checked == 4
     newest = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert newest.action == "account.created" and newest.object_id == str(user.id)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_fork_is_refused_whole_on_sqlite(session, monkeypatch):
+    """SQLite links under its one write lock, so a stale head can only be a bug: the
+    database refuses the commit, and no forked row is kept."""
+    _grow(session, 3)
+    _stale_head_once(session, monkeypatch)
+    record(session, "test.forked", Actor(username="thuky"))
+    with pytest.raises(IntegrityError, match="prev_hash"):
+        session.commit()
+    session.rollback()
+    assert verify_chain(session).rows_checked == 3
+    assert session.scalar(select(func.count()).where(AuditEvent.action == "test.forked")) == 0
 
 
 def test_rows_recorded_in_a_rolled_back_savepoint_are_not_written(session):
