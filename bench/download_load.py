@@ -20,8 +20,10 @@ encrypting.
 (a) ``gunicorn``: the service as ``make run`` starts it (2 workers × 4 threads)
     on a free port of 127.0.0.1, plain HTTP, ``FILE_SENDING = "app"`` (sendfile);
 (b) ``nginx``: Debian's nginx with ``deploy/nginx/meetingsvc.conf`` (TLS, a
-    throwaway certificate) in front of the same gunicorn with ``FILE_SENDING =
-    "x-accel"``: the app checks access, records the download and names the blob;
+    throwaway certificate) in front of gunicorn as the deployment guide runs it
+    (``-c python:meetingsvc.ops.gunicorn_conf --workers 2``: 2 workers of one
+    thread) with ``FILE_SENDING = "x-accel"``: the app checks access, records the
+    download and names the blob;
 (c) ``floor``: the same nginx and TLS serving each delegate's packet file
     directly (a location aliasing ``BLOB_DIR``, no app): the best a download can do.
 
@@ -155,12 +157,19 @@ def prepare(instance: Path, delegates: int, documents: int) -> Prepared:
     return Prepared(settings, meeting_id, packets)
 
 
-def start_service(settings: dict[str, object], port: int) -> subprocess.Popen[bytes]:
-    """gunicorn as ``make run`` starts it."""
+#: gunicorn as ``make run`` starts it (the Procfile), serving files itself.
+AS_MAKE_RUN = ("--workers", "2", "--threads", "4")
+#: gunicorn as the deployment guide's systemd unit starts it behind nginx
+#: (docs/DEPLOYMENT.md): the production settings, one request at a time per worker.
+AS_DEPLOYED = ("-c", "python:meetingsvc.ops.gunicorn_conf", "--workers", "2")
+
+
+def start_service(settings: dict[str, object], port: int, how: tuple[str, ...]
+                  ) -> subprocess.Popen[bytes]:
     env = os.environ | {f"MEETINGSVC_{k}": str(v) for k, v in settings.items()}
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-         "--bind", f"{HOST}:{port}", "--log-level", "warning", "meetingsvc.wsgi:app"],
+        [sys.executable, "-m", "gunicorn", *how, "--bind", f"{HOST}:{port}",
+         "--log-level", "warning", "meetingsvc.wsgi:app"],
         cwd=ROOT, env=env, start_new_session=True)
 
 
@@ -384,7 +393,7 @@ def main() -> None:
     before = downloads(settings, prepared.meeting_id)
     try:
         port = free_port()
-        service = start_service(settings | {"FILE_SENDING": "app"}, port)
+        service = start_service(settings | {"FILE_SENDING": "app"}, port, AS_MAKE_RUN)
         try:
             base = f"http://{HOST}:{port}"
             asyncio.run(wait_until_up(f"{base}/sign-in", None, time.monotonic() + 60))
@@ -394,7 +403,7 @@ def main() -> None:
 
         port, floor_port = free_port(), free_port()
         service = start_service(settings | {"FILE_SENDING": "x-accel", "BEHIND_PROXY": True,
-                                            "X_ACCEL_PREFIX": X_ACCEL_PREFIX}, port)
+                                            "X_ACCEL_PREFIX": X_ACCEL_PREFIX}, port, AS_DEPLOYED)
         try:
             with nginx_front(f"{HOST}:{port}", Path(blob_dir), X_ACCEL_PREFIX,
                              workers=os.cpu_count() or 1,

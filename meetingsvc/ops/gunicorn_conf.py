@@ -5,6 +5,14 @@ gunicorn's own lines (start, worker boots, timeouts) come out in the app's forma
 (nginx does, with the same request id), and in Prometheus multiprocess mode a
 dead worker's files are marked so its live gauges stop counting. The address and
 the number of workers stay on the command line (``--bind``, ``--workers``).
+
+Behind nginx each worker takes one request at a time. nginx reads slow clients'
+requests and sends every stored file itself (``X-Accel-Redirect``), so a worker
+is never held by a slow network; and a request alone in its process never waits
+for its own process's other threads for the interpreter lock, which matters most
+while it holds the database's write lock, the one step downloads take in turn
+(BENCHMARKS.md, "Downloads under load"). The workers are threaded all the same
+(``gthread``, one thread) so that they keep nginx's upstream connections open.
 """
 
 from __future__ import annotations
@@ -14,9 +22,16 @@ from typing import Any
 
 from .logging_setup import TEXT_FORMAT
 
-__all__ = ["accesslog", "child_exit", "logconfig_dict", "workers"]
+__all__ = ["accesslog", "child_exit", "keepalive", "logconfig_dict", "threads", "worker_class",
+           "workers"]
 
 workers = 2
+worker_class = "gthread"
+threads = 1
+#: Seconds an idle connection from nginx stays open: longer than nginx keeps it
+#: (``keepalive_timeout`` of the upstream, 60 s), so nginx never sends a request
+#: on a connection gunicorn is closing.
+keepalive = 75
 accesslog = None
 _text = os.environ.get("MEETINGSVC_LOG_FORMAT", "json") == "text"
 
