@@ -68,12 +68,33 @@ def make_payload(seq: int, event: AuditEvent, at: dt.datetime, prev: str) -> str
 def sign_detached(key: KeySource, payload: bytes) -> tuple[bytes, str]:
     """A detached CMS over ``payload``; the key is opened once per process."""
     with _sign_lock:
-        signer = _signers.get(key)
-        if signer is None:
-            signer = _signers[key] = key.open_signer()
+        signer = _opened(key)
         content = asyncio.run(signer.async_sign_general_data(payload, "sha256", detached=True))
     subject = signer.signing_cert.subject.human_friendly if signer.signing_cert else None
     return content.dump(), subject or ""
+
+
+def open_checkpoint_key() -> bool:
+    """Open the office key now, at a web worker's start; whether there is one to open.
+
+    The first checkpoint a process signs would otherwise open it under the chain
+    lock, while every audited action of the deployment waits: 40 ms for the
+    development key file, a token's login on a PKCS#11 device.
+    """
+    key = checkpoint_key()
+    if key is None:
+        return False
+    with _sign_lock:
+        _opened(key)
+    return True
+
+
+def _opened(key: KeySource) -> Signer:
+    """The process's signer for ``key``; call under ``_sign_lock``."""
+    signer = _signers.get(key)
+    if signer is None:
+        signer = _signers[key] = key.open_signer()
+    return signer
 
 
 def newest_checkpoint(session: Session) -> AuditCheckpoint | None:

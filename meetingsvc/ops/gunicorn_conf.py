@@ -22,8 +22,8 @@ from typing import Any
 
 from .logging_setup import TEXT_FORMAT
 
-__all__ = ["accesslog", "child_exit", "keepalive", "logconfig_dict", "threads", "worker_class",
-           "workers"]
+__all__ = ["accesslog", "child_exit", "keepalive", "logconfig_dict", "post_worker_init",
+           "threads", "worker_class", "workers"]
 
 workers = 2
 worker_class = "gthread"
@@ -61,3 +61,20 @@ def child_exit(_server: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def post_worker_init(worker: Any) -> None:
+    """A worker has loaded the app: it opens the office key for audit checkpoints now.
+
+    Opened by the first checkpoint instead, it would be opened under the audit
+    chain's lock, every audited action of the deployment waiting. A key that
+    cannot be opened is logged and tried again at that checkpoint, as before.
+    """
+    from meetingsvc.audit.checkpoints import open_checkpoint_key
+
+    app = worker.wsgi
+    try:
+        with app.app_context():
+            open_checkpoint_key()
+    except Exception:  # a token unplugged: the worker serves all the same
+        worker.log.exception("could not open the office key for audit checkpoints")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 from gunicorn.app.base import Application
 
@@ -42,3 +44,27 @@ def test_each_worker_takes_one_request_at_a_time_and_keeps_nginx_connections():
 def test_gunicorn_never_closes_a_connection_nginx_may_still_use():
     """An idle upstream connection closed by gunicorn first makes nginx answer 502."""
     assert _Loaded().cfg.keepalive > _upstream_keepalive_timeout()
+
+
+def test_a_worker_opens_the_checkpoint_key_before_its_first_request(app, monkeypatch):
+    """Not under the audit chain's lock at the first checkpoint, every action waiting."""
+    from meetingsvc.audit import checkpoints
+    from meetingsvc.ops import gunicorn_conf
+
+    monkeypatch.setattr(checkpoints, "_signers", {})
+    gunicorn_conf.post_worker_init(SimpleNamespace(wsgi=app, log=logging.getLogger("test")))
+    with app.app_context():
+        key = checkpoints.checkpoint_key()
+    assert key is not None and key in checkpoints._signers
+
+
+def test_a_key_that_cannot_be_opened_leaves_the_worker_serving(app, monkeypatch, caplog):
+    from meetingsvc.audit import checkpoints
+    from meetingsvc.ops import gunicorn_conf
+
+    def unplugged() -> bool:
+        raise OSError("token removed")
+
+    monkeypatch.setattr(checkpoints, "open_checkpoint_key", unplugged)
+    gunicorn_conf.post_worker_init(SimpleNamespace(wsgi=app, log=logging.getLogger("test")))
+    assert "could not open the office key" in caplog.text
