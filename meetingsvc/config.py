@@ -126,6 +126,10 @@ SETTINGS: tuple[Setting, ...] = (
       "How often the issuance worker looks for new units and for leases that ran out."),
     S("ISSUANCE_SWEEP_SECONDS", float, 30.0,
       "Celery beat: how often units whose offer or lease ran out are offered again."),
+    S("ISSUANCE_STALLED_AFTER_SECONDS", float, 60.0,
+      "The job page says no signing worker is at work once none of a running job's units "
+      "was queued, held or finished for this long; longer where a shared Celery pool is "
+      "often busy with other work."),
     S("CELERY_BROKER_URL", str, None,
       "Celery broker (e.g. redis://127.0.0.1:6379/0); None runs issuance in-process."),
     S("PUBLIC_BASE_URL", str, "http://127.0.0.1:5000",

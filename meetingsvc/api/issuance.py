@@ -20,7 +20,7 @@ from ..issuance.planning import IssuancePlan, issuance_plan, issue_confirmed
 from ..issuance.recall import preview_recall, recall_document
 from ..issuance.results import failed_delegates, job_of
 from ..issuance.runner import start_runner
-from ..issuance.services import job_progress, jobs_of, retry_failed_units
+from ..issuance.services import job_progress, jobs_of, retry_failed_units, stalled_after
 from ..labels import JOB_STATUS_LABELS
 from ..meetings.models import Meeting
 from .auth import api_actor
@@ -65,7 +65,7 @@ def with_job(view: Callable[..., Response]) -> Callable[..., Response]:
 
 
 def _job_data(job: IssuanceJob) -> dict[str, Any]:
-    progress = job_progress(db.session, job)
+    progress = job_progress(db.session, job, stalled_after=stalled_after(current_app.config))
     labels = {}
     for code in ("vi", "en"):  # the state's one name (labels.JOB_STATUS_LABELS), in both
         with force_locale(code):

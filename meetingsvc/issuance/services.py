@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select, text, update
@@ -475,7 +477,14 @@ def retry_failed_units(session: Session, job: IssuanceJob, actor: Actor) -> int:
 
 #: A running job whose units no worker has held or finished for this long, since they
 #: joined the queue, waits for a signing worker that is not running (or busy elsewhere).
+#: The default of ``ISSUANCE_STALLED_AFTER_SECONDS``.
 STALLED_AFTER = timedelta(seconds=60)
+
+
+def stalled_after(config: Mapping[str, Any]) -> timedelta:
+    """How long a running job may wait for a worker before its page says nobody signs."""
+    return timedelta(seconds=float(config.get("ISSUANCE_STALLED_AFTER_SECONDS",
+                                              STALLED_AFTER.total_seconds())))
 
 
 @dataclass(frozen=True)
@@ -493,6 +502,8 @@ class JobProgress:
     #: While the job runs and no worker holds one of its units: seconds since one was
     #: last queued, held or finished. ``None`` when a worker is at it or the job ended.
     idle_seconds: float | None = None
+    #: Idle this long, the job is ``stalled`` (``ISSUANCE_STALLED_AFTER_SECONDS``).
+    stalled_after_seconds: float = STALLED_AFTER.total_seconds()
 
     @property
     def percent(self) -> int:
@@ -502,7 +513,7 @@ class JobProgress:
     def stalled(self) -> bool:
         """Nobody is signing this job: the secretariat should call the administrator."""
         return (self.idle_seconds is not None
-                and self.idle_seconds >= STALLED_AFTER.total_seconds())
+                and self.idle_seconds >= self.stalled_after_seconds)
 
     @property
     def stalled_minutes(self) -> int:
@@ -519,8 +530,8 @@ class JobProgress:
                 "stalled": self.stalled}
 
 
-def job_progress(session: Session, job: IssuanceJob, now: datetime | None = None
-                 ) -> JobProgress:
+def job_progress(session: Session, job: IssuanceJob, now: datetime | None = None,
+                 stalled_after: timedelta = STALLED_AFTER) -> JobProgress:
     """Copies signed of the total, the rate so far and the time left, counted in SQL."""
     now = now or utcnow()
     counts = dict(session.execute(
@@ -546,7 +557,8 @@ def job_progress(session: Session, job: IssuanceJob, now: datetime | None = None
         copies_per_second=rate, seconds_left=(left / rate) if rate > 0 and left else None,
         failures=failures,
         idle_seconds=_idle_seconds(session, job, now) if job.status == JobStatus.RUNNING.value
-        else None)
+        else None,
+        stalled_after_seconds=stalled_after.total_seconds())
 
 
 def _idle_seconds(session: Session, job: IssuanceJob, now: datetime) -> float | None:

@@ -54,7 +54,13 @@ from .recall import (
 )
 from .results import job_of, job_result
 from .runner import link_settings, send_notices, start_runner, worker_config
-from .services import JobProgress, job_progress, print_copy_spec, retry_failed_units
+from .services import (
+    JobProgress,
+    job_progress,
+    print_copy_spec,
+    retry_failed_units,
+    stalled_after,
+)
 
 bp = Blueprint("issuance", __name__)
 
@@ -144,7 +150,7 @@ def show_job(meeting_id: int, job_id: int) -> str:
     what to do next) once it ended."""
     meeting = staff_meeting_or_404(meeting_id)
     job = job_of_or_404(meeting.id, job_id)
-    progress = job_progress(db.session, job)
+    progress = _progress(job)
     result = job_result(db.session, job) if job.status != JobStatus.RUNNING.value else None
     return render_template("issuance/job.html", meeting=meeting, job=job, progress=progress,
                            result=result, action_form=EmptyForm(),
@@ -156,11 +162,16 @@ def show_job(meeting_id: int, job_id: int) -> str:
 @roles_required(*STAFF_ROLES)
 def job_progress_json(meeting_id: int, job_id: int) -> Response:
     job = job_of_or_404(staff_meeting_or_404(meeting_id).id, job_id)
-    progress = job_progress(db.session, job)  # reading only: never offers work
+    progress = _progress(job)  # reading only: never offers work
     # The state's one name (labels.JOB_STATUS_LABELS), in the reader's language.
     return jsonify(progress.to_dict() | {
         "status_label": _(JOB_STATUS_LABELS[JobStatus(progress.status)]),
         "stalled_message": stalled_message(progress)})
+
+
+def _progress(job: IssuanceJob) -> JobProgress:
+    """The job's progress; stalled after the deployment's ``ISSUANCE_STALLED_AFTER_SECONDS``."""
+    return job_progress(db.session, job, stalled_after=stalled_after(current_app.config))
 
 
 def stalled_message(progress: JobProgress) -> str | None:

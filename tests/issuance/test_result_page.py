@@ -168,3 +168,25 @@ def test_delegates_and_auditors_never_see_a_job(client, sign_in, make_user, prep
         assert client.get(url).status_code == 404
         assert client.post(f"{url}/notices").status_code == 404
         client.post("/sign-out")
+
+
+def test_the_office_sets_how_long_a_job_may_wait_for_a_worker(app, client, sign_in, make_user,
+                                                               session, prepared):
+    """A shared Celery pool often busy elsewhere: the notice waits for the office's setting."""
+    app.config["ISSUANCE_STALLED_AFTER_SECONDS"] = 600
+    job = start_issuance(session, prepared.meeting, ACTOR, POLICY)
+    session.flush()
+    five_minutes_ago = job.created_at - timedelta(minutes=5)
+    session.execute(update(IssuanceUnit).where(IssuanceUnit.job_id == job.id).values(
+        queued_at=five_minutes_ago))
+    session.execute(update(IssuanceJob).where(IssuanceJob.id == job.id).values(
+        created_at=five_minutes_ago))
+    session.commit()
+    sign_in(make_user(Role.SECRETARIAT))
+    url = f"/meetings/{prepared.meeting.id}/issuance/{job.id}"
+    assert not client.get(f"{url}/progress.json").json["stalled"]  # 5 of 10 minutes
+    assert STALLED not in client.get(url).get_data(as_text=True)
+    app.config["ISSUANCE_STALLED_AFTER_SECONDS"] = 120
+    assert client.get(f"{url}/progress.json").json["stalled"]
+    progress = job_progress(session, job, stalled_after=timedelta(minutes=2))
+    assert progress.stalled and progress.stalled_after_seconds == 120
