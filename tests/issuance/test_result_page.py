@@ -3,7 +3,7 @@ failed and why with a retry, what to do next; the job's state has one name every
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -58,8 +58,13 @@ def test_a_running_job_shows_its_progress_under_the_same_name(client, sign_in, m
 STALLED = "không có tiến trình ký nào nhận việc"
 
 
+def pin_clock(monkeypatch, at: datetime) -> None:
+    """The pages' progress reads ``at`` as now: idle times are exact, whatever the machine."""
+    monkeypatch.setattr("meetingsvc.issuance.services.utcnow", lambda: at)
+
+
 def test_a_job_that_no_worker_takes_up_says_so_until_one_does(client, sign_in, make_user,
-                                                               session, prepared):
+                                                               session, prepared, monkeypatch):
     """No issuance worker running (a new operator's `flask run`): after a minute with none
     of the job's units held or finished, the page says so and whom to call."""
     job = start_issuance(session, prepared.meeting, ACTOR, POLICY)
@@ -83,12 +88,13 @@ def test_a_job_that_no_worker_takes_up_says_so_until_one_does(client, sign_in, m
         created_at=started - timedelta(minutes=5)))
     session.commit()
     sign_in(make_user(Role.SECRETARIAT))
+    pin_clock(monkeypatch, started)
     page, _meeting_page = pages(client, prepared.meeting, job)
     notice = page.split('data-field="stalled"')[1].split("</p>")[0]
     assert STALLED in notice and "hidden" not in notice.split(">")[0]
     polled = client.get(f"/meetings/{prepared.meeting.id}/issuance/{job.id}/progress.json").json
     assert polled["stalled"] and STALLED in polled["stalled_message"]
-    assert polled["idle_seconds"] >= 300
+    assert polled["idle_seconds"] == 300
 
 
 def test_a_worker_whose_attempts_fail_is_not_taken_for_a_missing_one(session, prepared):
@@ -171,7 +177,7 @@ def test_delegates_and_auditors_never_see_a_job(client, sign_in, make_user, prep
 
 
 def test_the_office_sets_how_long_a_job_may_wait_for_a_worker(app, client, sign_in, make_user,
-                                                               session, prepared):
+                                                               session, prepared, monkeypatch):
     """A shared Celery pool often busy elsewhere: the notice waits for the office's setting."""
     app.config["ISSUANCE_STALLED_AFTER_SECONDS"] = 600
     job = start_issuance(session, prepared.meeting, ACTOR, POLICY)
@@ -182,11 +188,14 @@ def test_the_office_sets_how_long_a_job_may_wait_for_a_worker(app, client, sign_
     session.execute(update(IssuanceJob).where(IssuanceJob.id == job.id).values(
         created_at=five_minutes_ago))
     session.commit()
+    pin_clock(monkeypatch, five_minutes_ago + timedelta(minutes=5))
     sign_in(make_user(Role.SECRETARIAT))
     url = f"/meetings/{prepared.meeting.id}/issuance/{job.id}"
     assert not client.get(f"{url}/progress.json").json["stalled"]  # 5 of 10 minutes
     assert STALLED not in client.get(url).get_data(as_text=True)
     app.config["ISSUANCE_STALLED_AFTER_SECONDS"] = 120
     assert client.get(f"{url}/progress.json").json["stalled"]
-    progress = job_progress(session, job, stalled_after=timedelta(minutes=2))
+    progress = job_progress(session, job, now=five_minutes_ago + timedelta(minutes=5),
+                            stalled_after=timedelta(minutes=2))
     assert progress.stalled and progress.stalled_after_seconds == 120
+    assert progress.idle_seconds == 300
