@@ -78,11 +78,7 @@ def _append_as_the_one_writer(session: Session, rows: list[AuditEvent]) -> Chain
     held for one flush and the commit; downloads queue on it, so each statement
     and flush saved here is saved once per download, one download after another.
     """
-    lock_chain(session)
-    with session.no_autoflush:  # the request's changes go in the one flush below
-        end = chain_end(session)
-    _link(rows, end.head)
-    session.add_all(rows)
+    end = _lock_and_link(session, rows)
     session.flush()
     return end
 
@@ -92,26 +88,34 @@ def _append_in_savepoint(session: Session, rows: list[AuditEvent]) -> ChainEnd:
 
     Flushed before the lock, the request's own row locks are waited for without
     holding the chain lock, so two transactions never wait on each other through
-    it. Rows refused as a fork are linked again, in their savepoint only.
+    it. Rows refused as a fork are linked again, in their savepoint only; a refusal
+    at the last attempt fails the commit.
     """
-    session.flush()  # the request's own changes, outside the savepoint below
-    for attempt in range(1, APPEND_ATTEMPTS + 1):
+    session.flush()  # the request's own changes, outside the savepoints below
+    for attempt in range(1, APPEND_ATTEMPTS):
         try:
             with session.begin_nested():
-                lock_chain(session)
-                end = chain_end(session)
-                _link(rows, end.head)
-                session.add_all(rows)
-            return end
+                return _lock_and_link(session, rows)
         except IntegrityError as error:
-            if "prev_hash" not in str(error.orig) or attempt == APPEND_ATTEMPTS:
+            if "prev_hash" not in str(error.orig):
                 raise
             log.warning("audit rows refused as a fork of the chain (attempt %s): "
                         "linking them to the new head", attempt)
             for row in rows:
                 make_transient(row)
                 row.id = None  # type: ignore[assignment]
-    raise AssertionError("unreachable: the last attempt returns or raises")
+    with session.begin_nested():
+        return _lock_and_link(session, rows)
+
+
+def _lock_and_link(session: Session, rows: list[AuditEvent]) -> ChainEnd:
+    """Under the chain lock, link ``rows`` to the head and add them to the session."""
+    lock_chain(session)
+    with session.no_autoflush:  # on SQLite the request's changes go in the one flush after
+        end = chain_end(session)
+    _link(rows, end.head)
+    session.add_all(rows)
+    return end
 
 
 def _link(rows: list[AuditEvent], prev: str) -> None:

@@ -483,8 +483,7 @@ STALLED_AFTER = timedelta(seconds=60)
 
 def stalled_after(config: Mapping[str, Any]) -> timedelta:
     """How long a running job may wait for a worker before its page says nobody signs."""
-    return timedelta(seconds=float(config.get("ISSUANCE_STALLED_AFTER_SECONDS",
-                                              STALLED_AFTER.total_seconds())))
+    return timedelta(seconds=float(config["ISSUANCE_STALLED_AFTER_SECONDS"]))
 
 
 @dataclass(frozen=True)
