@@ -23,6 +23,7 @@ from ..documents.entitlement import Recipient, audience_rule, is_entitled, recip
 from ..documents.models import Document, DocumentVersion
 from ..documents.vocabulary import Confidentiality
 from ..errors import N_, DomainError
+from ..exports_safe import FORMULA_STARTS
 from ..meetings.models import AgendaItem, Invitation, Meeting, MeetingStatus
 from ..meetings.services import invitations_in_protocol_order
 from .keys import signer_settings
@@ -60,7 +61,17 @@ class PlannedCopy:
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(24)
+    """A copy's verification token; never one beginning with ``-``.
+
+    One token in 64 would otherwise begin with ``-``: a spreadsheet reads such a cell as
+    a formula, so every CSV the service writes (the evidence manifest among them) stores
+    it behind an apostrophe, and an auditor comparing the cell with the copy's QR code
+    would find them different. A leading ``-`` also reads as an option on a command line.
+    """
+    while True:
+        token = secrets.token_urlsafe(24)
+        if not token.startswith(FORMULA_STARTS):
+            return token
 
 
 @dataclass(frozen=True)

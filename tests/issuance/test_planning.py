@@ -88,3 +88,20 @@ def test_issuing_marks_the_meeting_issued_and_is_audited(session, prepared):
     start_issuance(session, prepared.meeting, ACTOR, POLICY)
     session.commit()
     assert session.get(Meeting, prepared.meeting.id).status == "issued"
+
+
+def test_no_verification_token_begins_with_a_dash(session, prepared, monkeypatch):
+    """A token beginning with ``-`` would be stored behind an apostrophe in every CSV the
+    office exports (a spreadsheet reads it as a formula), so the evidence manifest's
+    token would differ from the one in the copy's QR code."""
+    import secrets as real
+
+    draws = iter(["-" + real.token_urlsafe(24)[1:] if n % 2 == 0 else real.token_urlsafe(24)
+                  for n in range(1000)])
+    monkeypatch.setattr("meetingsvc.issuance.planning.secrets.token_urlsafe",
+                        lambda nbytes: next(draws))
+    start_issuance(session, prepared.meeting, ACTOR, POLICY)
+    session.commit()
+    tokens = session.scalars(select(IssuedCopy.verification_token)).all()
+    assert tokens and not any(token.startswith("-") for token in tokens)
+    assert len(set(tokens)) == len(tokens)
