@@ -25,6 +25,7 @@ from signing import DocumentSigner, SignerSettings, SignRequest
 from signing.pool import current_signer, init_signer
 
 from ..documents.blobs import BlobStore
+from ..ops.logging_setup import ensure_handler
 from .numbering import copy_label
 from .pdf import (
     PORTAL_NOTE,
@@ -64,6 +65,10 @@ class WorkerConfig:
     signer: SignerSettings
     blob_dir: str
     font_dir: str
+    #: The app's ``LOG_FORMAT`` and ``LOG_LEVEL``: a process started by a fork server
+    #: inherits no logging set-up, and its warnings would reach the log unformatted.
+    log_format: str = "text"
+    log_level: str = "INFO"
 
 
 K = TypeVar("K")
@@ -110,8 +115,9 @@ _state: _WorkerState | None = None
 
 
 def init_worker(config: WorkerConfig) -> None:
-    """Process initializer: open the signing key and the blob store once."""
+    """Process initializer: log as the app does, open the signing key and the blob store once."""
     global _state
+    ensure_handler(config.log_format, config.log_level)
     init_signer(config.signer)
     _state = _WorkerState(config)
 

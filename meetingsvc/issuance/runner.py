@@ -58,7 +58,8 @@ def worker_config(app: Flask) -> WorkerConfig:
     from .production import WorkerConfig
 
     return WorkerConfig(signer=signer_settings(app.config, app.instance_path),
-                        blob_dir=app.config["BLOB_DIR"], font_dir=app.config["PDF_FONT_DIR"])
+                        blob_dir=app.config["BLOB_DIR"], font_dir=app.config["PDF_FONT_DIR"],
+                        log_format=app.config["LOG_FORMAT"], log_level=app.config["LOG_LEVEL"])
 
 
 def link_settings(app: Flask) -> LinkSettings:

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 from flask import Flask, Response, g, has_request_context, request
 
 __all__ = ["JsonFormatter", "REQUEST_ID_HEADER", "RequestIdFilter", "configure_logging",
-           "install_handler", "quieted", "track_request_ids"]
+           "ensure_handler", "install_handler", "quieted", "track_request_ids"]
 
 REQUEST_ID_HEADER = "X-Request-ID"
 #: A request id from outside is kept only if it looks like one: it goes into every log line.
@@ -94,6 +94,13 @@ def install_handler(log_format: str, level: str, handler: logging.Handler | None
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     return handler
+
+
+def ensure_handler(log_format: str, level: str) -> None:
+    """Our handler, unless this process has one already (set up by the app, or inherited
+    through ``fork``): for pool processes a fork server starts, which inherit none."""
+    if not any(getattr(h, "meetingsvc", False) for h in logging.getLogger().handlers):
+        install_handler(log_format, level)
 
 
 def configure_logging(app: Flask) -> None:

@@ -1,10 +1,13 @@
 """The dispatcher's thread form never misses a wake-up, the worker command refuses to be
-a second dispatcher beside Celery, and the worker keeps the pages its pool shares."""
+a second dispatcher beside Celery, the worker keeps the pages its pool shares, and the
+pool's processes log as the app does."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import json
+import logging
 import threading
 
 from meetingsvc.issuance import dispatcher
@@ -72,3 +75,26 @@ def test_the_worker_freezes_what_its_forked_pool_shares_and_a_thread_does_not(ap
         gc.unfreeze()
     assert frozen_at_start[0] == 0  # a fork server's children share nothing of ours
     assert frozen_at_start[1] > 10_000  # the app, its modules: everything alive
+
+
+def a_warning_as_logged(message: str) -> str:
+    """In a pool process: the line its log handler makes of a warning (or what it lacks)."""
+    handlers = [h for h in logging.getLogger().handlers if getattr(h, "meetingsvc", False)]
+    if not handlers:
+        return "no handler"
+    record = logging.getLogger("meetingsvc.issuance.production").makeRecord(
+        "meetingsvc.issuance.production", logging.WARNING, __file__, 0, message, (), None)
+    return handlers[0].format(record)
+
+
+def test_a_pool_started_by_a_fork_server_logs_as_the_app_does(app):
+    """A fork server's processes inherit no logging set-up: without their own handler a
+    unit's warnings reached the log as bare text, outside the JSON an operator collects."""
+    app.config["LOG_FORMAT"] = "json"
+    app.config["ISSUANCE_PROCESSES"] = 1
+    with dispatcher.open_pool(app, "forkserver") as pool:
+        [outcome] = pool.map(a_warning_as_logged, ["unit 7 failed"])
+    assert outcome.ok, outcome.error
+    line = json.loads(outcome.value)
+    assert (line["level"], line["logger"], line["message"]) == (
+        "WARNING", "meetingsvc.issuance.production", "unit 7 failed")
