@@ -198,6 +198,7 @@ def _is_insecure(set_cookie: str, name: str) -> bool:
 
 def configure_auth(app: Flask) -> None:
     from .accounts.models import User
+    from .accounts.services import session_user
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
@@ -214,11 +215,7 @@ def configure_auth(app: Flask) -> None:
         user_key, _, generation = user_id.partition(":")
         if not (user_key.isdigit() and generation.isdigit()):
             return None
-        # Read afresh: a generation raised by another process must count at once.
-        user = db.session.get(User, int(user_key), populate_existing=True)
-        if user is None or not user.active or user.session_generation != int(generation):
-            return None
-        return user
+        return session_user(db.session, int(user_key), int(generation))
 
     csrf.init_app(app)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..audit.services import Actor, record
@@ -66,6 +66,21 @@ def hash_password(password: str) -> str:
         raise AccountError(N_("A password needs at least %(count)s characters."),
                            count=MIN_PASSWORD_LENGTH)
     return _hasher.hash(password)
+
+
+#: ``session_user``'s statement, built once (it runs on every signed-in request); read
+#: afresh, so a generation raised by another process counts at once.
+_FRESH_USER = (select(User).where(User.id == bindparam("user_id"))
+               .execution_options(populate_existing=True))
+
+
+def session_user(session: Session, user_id: int, generation: int) -> User | None:
+    """The account a session cookie names, if it is active and its sessions were not ended
+    since the cookie was made (``end_sessions`` raises the generation)."""
+    user = session.scalar(_FRESH_USER, {"user_id": user_id})
+    if user is None or not user.active or user.session_generation != generation:
+        return None
+    return user
 
 
 def find_user(session: Session, username: str) -> User | None:

@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import BindParameter, Exists, bindparam, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import Body, Membership, Role, User
@@ -39,18 +39,32 @@ class MeetingDetails:
 STAFF_ROLES = (Role.ADMIN, Role.SECRETARIAT)
 
 
+def sees_every_meeting(user: User) -> bool:
+    return user.has_role(*STAFF_ROLES, Role.AUDITOR)
+
+
+def _invited(user_id: int | BindParameter[int]) -> Exists:
+    return exists().where(Invitation.meeting_id == Meeting.id, Invitation.user_id == user_id)
+
+
 def visible_meetings_query(user: User):  # type: ignore[no-untyped-def]
     """The meetings a user may see: all for staff and auditors, invited ones for delegates."""
     query = select(Meeting)
-    if not user.has_role(*STAFF_ROLES, Role.AUDITOR):
-        query = query.where(
-            exists().where(Invitation.meeting_id == Meeting.id, Invitation.user_id == user.id)
-        )
+    if not sees_every_meeting(user):
+        query = query.where(_invited(user.id))
     return query
 
 
+#: ``get_visible_meeting``'s two statements, built once: it runs on every meeting page
+#: and download, and building a statement cost as much as running it.
+_MEETING = select(Meeting).where(Meeting.id == bindparam("meeting_id"))
+_INVITED_MEETING = _MEETING.where(_invited(bindparam("user_id")))
+
+
 def get_visible_meeting(session: Session, user: User, meeting_id: int) -> Meeting:
-    meeting = session.scalar(visible_meetings_query(user).where(Meeting.id == meeting_id))
+    """The meeting, if ``visible_meetings_query`` holds it for this user."""
+    statement = _MEETING if sees_every_meeting(user) else _INVITED_MEETING
+    meeting = session.scalar(statement, {"meeting_id": meeting_id, "user_id": user.id})
     if meeting is None:
         raise NotVisible
     return meeting
