@@ -140,6 +140,13 @@ class ChainEnd:
     covered: int  # 0 before the first checkpoint
 
 
+#: ``chain_end``'s statement, built once: building it cost as much as running it.
+_CHAIN_END = select(
+    select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery(),
+    select(AuditCheckpoint.event_id).order_by(AuditCheckpoint.seq.desc()).limit(1)
+    .scalar_subquery())
+
+
 def chain_end(session: Session) -> ChainEnd:
     """Both in one statement; call under ``lock_chain``.
 
@@ -149,13 +156,6 @@ def chain_end(session: Session) -> ChainEnd:
     """
     row = session.execute(_CHAIN_END).one()
     return ChainEnd(head=row[0] or GENESIS_HASH, covered=row[1] or 0)
-
-
-#: ``chain_end``'s statement, built once: building it cost as much as running it.
-_CHAIN_END = select(
-    select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery(),
-    select(AuditCheckpoint.event_id).order_by(AuditCheckpoint.seq.desc()).limit(1)
-    .scalar_subquery())
 
 
 def checkpoint_if_due(session: Session, event: AuditEvent, covered: int) -> int:

@@ -40,6 +40,7 @@ STAFF_ROLES = (Role.ADMIN, Role.SECRETARIAT)
 
 
 def sees_every_meeting(user: User) -> bool:
+    """Staff prepare every meeting and auditors check every one; delegates see their own."""
     return user.has_role(*STAFF_ROLES, Role.AUDITOR)
 
 
