@@ -24,7 +24,6 @@ ratio=<median of download/healthz, batch by batch>``.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
 import time
@@ -34,10 +33,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from download_load import PASSWORD, USER_AGENT, X_ACCEL_PREFIX, prepare  # noqa: E402
+from download_load import (  # noqa: E402
+    PASSWORD,
+    USER_AGENT,
+    X_ACCEL_PREFIX,
+    bench_folder,
+    prepare,
+)
 
 from meetingsvc import create_app  # noqa: E402
-from tests.deploy.front import shared_directory  # noqa: E402
 
 
 def cpu_ms(send: Callable[[], int], requests: int) -> float:
@@ -56,12 +60,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=31, help="batches of each")
     parser.add_argument("--out", type=Path, help="where the instance stays (default: a temp dir)")
     args = parser.parse_args()
-    out = args.out.resolve() if args.out else shared_directory("download-cpu-")
-    try:
+    with bench_folder(args.out, "download-cpu-") as out:
         measure(out, args.requests, args.repeats)
-    finally:
-        if not args.out:
-            shutil.rmtree(out, ignore_errors=True)
 
 
 def measure(out: Path, requests: int, repeats: int) -> None:

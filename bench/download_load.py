@@ -52,6 +52,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +78,7 @@ from meetingsvc.issuance.planning import start_issuance  # noqa: E402
 from meetingsvc.meetings.models import Meeting  # noqa: E402
 from meetingsvc.tracking.models import DeliveryEvent  # noqa: E402
 from signing import LocalTsaServer, TimestampAuthority, create_dev_pki  # noqa: E402
-from tests.deploy.front import free_port, nginx_front, shared_directory  # noqa: E402
+from tests.deploy.front import Front, free_port, nginx_front, shared_directory  # noqa: E402
 
 PASSWORD = "bench-password-1"  # noqa: S105 - what issue_packets.seed gives every delegate
 PKI_PASSPHRASE = b"bench-pki-passphrase"
@@ -255,12 +257,14 @@ def curl_handle(cookie: str, cafile: Path | None, timeout: float) -> pycurl.Curl
 
 
 def all_at_once(label: str, cookies: dict[str, str], warm_url: str, urls: dict[str, str],
-                cafile: Path | None, timeout: float) -> Run:
+                cafile: Path | None, timeout: float,
+                warmed: Callable[[], None] | None = None) -> Run:
     """Every delegate's download at once, each on a connection (and TLS session) opened before.
 
     libcurl (C) moves the bytes, so the client's own cost stays small beside the
     servers' on the same two cores; its connection cache is kept between the warm-up
     and the run, and a run that had to open a new connection says so as an error.
+    ``warmed`` is called between the two (to read the processes' CPU before the run).
     """
     multi = pycurl.CurlMulti()
     multi.setopt(pycurl.M_MAXCONNECTS, 4 * len(urls))
@@ -270,6 +274,8 @@ def all_at_once(label: str, cookies: dict[str, str], warm_url: str, urls: dict[s
     warm_errors = [e for e in transfer_all(multi, list(handles.values()), timeout).values() if e]
     if warm_errors:
         raise RuntimeError(f"{label}: warm-up failed: {warm_errors[:3]}")
+    if warmed is not None:
+        warmed()
     for name, handle in handles.items():
         handle.setopt(pycurl.URL, urls[name])
     outcome = transfer_all(multi, list(handles.values()), timeout)
@@ -380,18 +386,11 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120, help="seconds for each run")
     parser.add_argument("--out", type=Path, help="where the instance stays (default: a temp dir)")
     args = parser.parse_args()
-    # nginx's workers (never root) must enter it: the service's group may (0750).
-    out = args.out.resolve() if args.out else shared_directory("download-load-")
-    instance = out / "instance"
-    instance.mkdir(parents=True, exist_ok=True)
-    for folder in (out, instance):
-        folder.chmod(0o750)
-    prepared = prepare(instance, args.delegates, args.documents)
-    settings = prepared.settings
-    blob_dir = str(settings["BLOB_DIR"])
-    runs: list[Run] = []
-    before = downloads(settings, prepared.meeting_id)
-    try:
+    with bench_folder(args.out, "download-load-") as out:
+        prepared = prepare(served_instance(out), args.delegates, args.documents)
+        settings = prepared.settings
+        runs: list[Run] = []
+        before = downloads(settings, prepared.meeting_id)
         port = free_port()
         service = start_service(settings | {"FILE_SENDING": "app"}, port, AS_MAKE_RUN)
         try:
@@ -401,24 +400,55 @@ def main() -> None:
         finally:
             stop(service)
 
-        port, floor_port = free_port(), free_port()
-        service = start_service(settings | {"FILE_SENDING": "x-accel", "BEHIND_PROXY": True,
-                                            "X_ACCEL_PREFIX": X_ACCEL_PREFIX}, port, AS_DEPLOYED)
-        try:
-            with nginx_front(f"{HOST}:{port}", Path(blob_dir), X_ACCEL_PREFIX,
-                             workers=os.cpu_count() or 1,
-                             extra_servers=lambda cert, key: floor_server(
-                                 floor_port, cert, key, blob_dir)) as front:
-                tls = front.ssl_context()
-                asyncio.run(wait_until_up(f"{front.base}/sign-in", tls, time.monotonic() + 60))
-                runs += through_app(front.base, tls, front.certificate, prepared, args.timeout,
-                                    "nginx", floor_base=f"https://{HOST}:{floor_port}")
-        finally:
-            stop(service)
+        with deployed(prepared) as (front, floor_base, _service):
+            runs += through_app(front.base, front.ssl_context(), front.certificate, prepared,
+                                args.timeout, "nginx", floor_base=floor_base)
         print(report_runs(runs, prepared, before))
+
+
+@contextmanager
+def bench_folder(out: Path | None, prefix: str) -> Iterator[Path]:
+    """``--out`` when given, kept for the next run; else a temporary folder, removed after."""
+    if out is not None:
+        yield out.resolve()
+        return
+    folder = shared_directory(prefix)
+    try:
+        yield folder
     finally:
-        if not args.out:
-            shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def served_instance(out: Path) -> Path:
+    """``out/instance``, which nginx's workers (never root) may enter: the service's group."""
+    instance = out / "instance"
+    instance.mkdir(parents=True, exist_ok=True)
+    for folder in (out, instance):
+        folder.chmod(0o750)
+    return instance
+
+
+@contextmanager
+def deployed(prepared: Prepared) -> Iterator[tuple[Front, str, subprocess.Popen[bytes]]]:
+    """gunicorn as the deployment guide runs it behind nginx, and the floor's server beside.
+
+    Yields the front, the floor's base address and the gunicorn master, once both answer.
+    """
+    settings = prepared.settings
+    blob_dir = str(settings["BLOB_DIR"])
+    port, floor_port = free_port(), free_port()
+    service = start_service(settings | {"FILE_SENDING": "x-accel", "BEHIND_PROXY": True,
+                                        "X_ACCEL_PREFIX": X_ACCEL_PREFIX}, port, AS_DEPLOYED)
+    try:
+        with nginx_front(f"{HOST}:{port}", Path(blob_dir), X_ACCEL_PREFIX,
+                         workers=os.cpu_count() or 1,
+                         extra_servers=lambda cert, key: floor_server(
+                             floor_port, cert, key, blob_dir)) as front:
+            asyncio.run(wait_until_up(f"{front.base}/sign-in", front.ssl_context(),
+                                      time.monotonic() + 60))
+            yield front, f"https://{HOST}:{floor_port}", service
+    finally:
+        stop(service)
 
 
 def report_runs(runs: list[Run], prepared: Prepared, before: Downloads) -> str:
