@@ -1,6 +1,7 @@
 """Debian's nginx in front of a WSGI server, as deployed: the repository's site template
 rendered for a temporary prefix, TLS with a throwaway self-signed certificate, on free
-loopback ports. The front-server tests and ``bench/download_load.py`` use it.
+loopback ports. The front-server tests, ``bench/download_load.py`` and
+``bench/download_rounds.py`` use it.
 
 nginx never runs as root: under a non-root user it runs as that user; under root it is
 started as ``nobody`` in the service's group (the group of the files it reads), which is
