@@ -62,22 +62,14 @@ from download_load import (  # noqa: E402
     served_instance,
     signed_in,
 )
+from issue_packets import process_tree  # noqa: E402
 
 KINDS = ("packet", "healthz", "floor")
 
 
-def children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid`` (gunicorn's or nginx's workers)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
+def workers(pid: int) -> list[int]:
+    """The processes ``pid`` started (gunicorn's or nginx's workers)."""
+    return [child for child, depth in process_tree(pid) if depth == 1]
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -167,7 +159,7 @@ def run_rounds(prepared: Prepared, count: int, timeout: float) -> list[Round]:
         names = sorted(prepared.packets)
         cookies = asyncio.run(signed_in(front.base, front.ssl_context(), names))
         nginx_master = int((front.prefix / "nginx.pid").read_text())
-        parties = Parties(children(service.pid), children(nginx_master))
+        parties = Parties(workers(service.pid), workers(nginx_master))
         packet = f"{front.base}/meetings/{prepared.meeting_id}/my/packet.pdf"
         urls = {
             "packet": dict.fromkeys(names, packet),
