@@ -2,9 +2,10 @@
 
 The documents of a packet are the same for every delegate who receives them;
 only the copy stamps, the cover and the agenda differ. So a process merges the
-prepared documents once (:func:`merge_documents`, qpdf's foreign-object copy),
-and each delegate's packet is that body plus one incremental update
-(:func:`write_packet`, pyHanko's writer, the update the signature closes): the
+prepared documents once (:func:`merge_documents`, qpdf's foreign-object copy,
+each distinct font kept once by :mod:`.shared_fonts`), and each delegate's
+packet is that body plus one incremental update (:func:`write_packet`,
+pyHanko's writer, the update the signature closes): the
 stamp forms filled with the delegate's copies, the cover and agenda pages put in
 front, the bookmarks. The update holds only what changes, so making a 620-page
 congress packet costs about what a 420-page one does, in time and in memory: the
@@ -25,6 +26,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from .packet_info import PacketItem, start_pages
+from .shared_fonts import share_identical_fonts
 from .stamp import CopyStamp, PreparedDocument, stamp_copy
 
 __all__ = ["PacketBody", "assemble_packet", "merge_documents", "write_packet"]
@@ -85,6 +87,7 @@ def _merge_batch(body_pdf: bytes, documents: Sequence[PreparedDocument],
             forms = [body.copy_foreign(source.get_object(objgen)).objgen
                      for objgen in document.placeholders]
             slots.append(_where_drawn(body, range(first, len(body.pages)), forms))
+        share_identical_fonts(body)  # the stamp's fonts, at least, are in every document
         out = io.BytesIO()
         body.save(out, compress_streams=True, deterministic_id=True,
                   object_stream_mode=pikepdf.ObjectStreamMode.generate)
