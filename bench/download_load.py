@@ -2,13 +2,13 @@
 
 Run from the repository root (about 2 minutes, most of it issuing the packets)::
 
-    .venv/bin/python bench/download_load.py                     # 200 delegates, 2 MB packets
+    .venv/bin/python bench/download_load.py                     # 200 delegates, 1.4 MB packets
     .venv/bin/python bench/download_load.py --documents 30      # bigger packets
     .venv/bin/python bench/download_load.py --out /srv/bench    # keep the instance; run again
                                                                 # on it without issuing
 
 It seeds a meeting of ``--delegates`` members and ``--documents`` 20-page papers
-(``issue_packets.seed``; 13 papers make a packet of about 2 MB) and issues it
+(``issue_packets.seed``; 13 papers make a packet of about 1.4 MB) and issues it
 with the embedded runner (a pool, one process per core). Then the same load runs three times,
 with the same client: libcurl (pycurl's multi interface, one thread), on the same
 machine, each delegate signed in before the clock starts and its connection (and
