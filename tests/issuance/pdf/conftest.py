@@ -67,6 +67,14 @@ def pdftotext(path: Path, page: int | None = None, *, layout: bool = False) -> s
                           text=True).stdout
 
 
+def render_png(path: Path, page: int, out: Path) -> bytes:
+    """``page`` (1-based) as poppler draws it at 50 dpi, the PNG's bytes."""
+    _need("pdftoppm")
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-singlefile", "-f", str(page),
+                    "-l", str(page), str(path), str(out)], check=True)
+    return out.with_suffix(".png").read_bytes()
+
+
 @dataclass(frozen=True)
 class Word:
     text: str

@@ -22,6 +22,7 @@ from meetingsvc.issuance.pdf import (
     PreparedDocument,
     assemble_packet,
     merge_documents,
+    personalise,
     prepare_document,
     render_cover_and_agenda,
     start_pages,
@@ -29,7 +30,7 @@ from meetingsvc.issuance.pdf import (
     vietnamese_datetime,
 )
 
-from .conftest import DELEGATE, make_stamp, pdftotext, qpdf_check, write
+from .conftest import DELEGATE, make_stamp, pdftotext, qpdf_check, render_png, write
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -266,3 +267,30 @@ def test_congress_sized_packet_merges_quickly(font_dir: Path) -> None:
     data = assemble_packet(front, items, merge_documents([document] * 30), [make_stamp()] * 30)
     with pikepdf.open(io.BytesIO(front)) as cover, pikepdf.open(io.BytesIO(data)) as pdf:
         assert len(pdf.pages) == len(cover.pages) + 600
+
+
+def test_every_packet_page_looks_and_reads_as_the_copy_does(font_dir: Path,
+                                                            tmp_path: Path) -> None:
+    """Page for page, the packet renders pixel for pixel as each document's own copy
+    for the same delegate, and its text reads the same: keeping each font once
+    (``shared_fonts``, the stamp's fonts and equal subsets of the papers' own)
+    changed no glyph and no ToUnicode map."""
+    documents = [prepare_document(render_generic_pdf(f"Báo cáo {seed}", 3, seed),
+                                  font_dir=font_dir) for seed in (1, 2, 3)]
+    items = tuple(PacketItem(k + 1, f"Báo cáo {k + 1}", "",
+                             (PacketDocument(f"{k + 1}-BC/TU", f"Báo cáo {k + 1}", "", 3),))
+                  for k in range(3))
+    stamp = make_stamp(9, name="Trần Thị Bình")
+    front = render_cover_and_agenda(_packet(items), font_dir=font_dir)
+    packet = write(tmp_path, "packet.pdf",
+                   assemble_packet(front, items, merge_documents(documents), [stamp] * 3))
+    qpdf_check(packet)
+    with pikepdf.open(io.BytesIO(front)) as cover:
+        first = len(cover.pages) + 1
+    for index, document in enumerate(documents):
+        copy = write(tmp_path, f"copy-{index}.pdf", personalise(document, stamp))
+        for page in range(1, 4):
+            in_packet = first + 3 * index + page - 1
+            assert pdftotext(packet, in_packet) == pdftotext(copy, page)
+            assert (render_png(packet, in_packet, tmp_path / f"p{index}-{page}")
+                    == render_png(copy, page, tmp_path / f"c{index}-{page}"))

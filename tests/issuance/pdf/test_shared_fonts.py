@@ -1,30 +1,18 @@
-"""A merged packet keeps each distinct font once, and reads and looks as its copies do."""
+"""A merged packet keeps each distinct font once (how it still reads and looks:
+``test_packet.test_every_packet_page_looks_and_reads_as_the_copy_does``)."""
 
 from __future__ import annotations
 
 import hashlib
 import io
-import subprocess
 from pathlib import Path
 
 import pikepdf
 import pytest
 
 from meetingsvc.demo.pdfs import render_generic_pdf
-from meetingsvc.issuance.pdf import (
-    PacketDocument,
-    PacketItem,
-    PreparedDocument,
-    assemble_packet,
-    merge_documents,
-    personalise,
-    prepare_document,
-    render_cover_and_agenda,
-)
+from meetingsvc.issuance.pdf import PreparedDocument, merge_documents, prepare_document
 from meetingsvc.issuance.pdf.shared_fonts import share_identical_fonts
-
-from .conftest import _need, make_stamp, pdftotext, qpdf_check, write
-from .test_packet import _packet
 
 _FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 
@@ -38,17 +26,9 @@ def _font_files(pdf: pikepdf.Pdf) -> list[tuple[str, bytes]]:
             for key in _FONT_FILES if key in descriptor]
 
 
-def _render(path: Path, page: int, out: Path) -> bytes:
-    _need("pdftoppm")
-    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", str(page), "-l", str(page),
-                    str(path), str(out)], check=True)
-    (image,) = out.parent.glob(out.name + "*.png")
-    return image.read_bytes()
-
-
 @pytest.fixture(scope="module")
 def documents(font_dir: Path) -> list[PreparedDocument]:
-    """Three papers from the same software: the same font subsets, different text."""
+    """Three papers from the same software, each with subsets of its own for its text."""
     return [prepare_document(render_generic_pdf(f"Báo cáo {seed}", 3, seed), font_dir=font_dir)
             for seed in (1, 2, 3)]
 
@@ -67,30 +47,6 @@ def test_a_packet_holds_each_font_file_once(documents: list[PreparedDocument]) -
         stamp_fonts = sum(len(data) for name, data in _font_files(one)
                           if name.startswith("DejaVuSans"))
     assert len(body.pdf) < sum(len(document.pdf) for document in documents) - 2 * stamp_fonts
-
-
-def test_every_packet_page_looks_and_reads_as_the_copy_does(
-        documents: list[PreparedDocument], font_dir: Path, tmp_path: Path) -> None:
-    """Page for page, the packet renders pixel for pixel as each document's own copy
-    for the same delegate, and its text (ToUnicode maps, kept apart where they differ)
-    reads the same: sharing changed no glyph."""
-    items = tuple(PacketItem(k + 1, f"Báo cáo {k + 1}", "",
-                             (PacketDocument(f"{k + 1}-BC/TU", f"Báo cáo {k + 1}", "", 3),))
-                  for k in range(3))
-    stamp = make_stamp(9, name="Trần Thị Bình")
-    front = render_cover_and_agenda(_packet(items), font_dir=font_dir)
-    packet = write(tmp_path, "packet.pdf",
-                   assemble_packet(front, items, merge_documents(documents), [stamp] * 3))
-    qpdf_check(packet)
-    with pikepdf.open(io.BytesIO(front)) as cover:
-        first = len(cover.pages) + 1
-    for index, document in enumerate(documents):
-        copy = write(tmp_path, f"copy-{index}.pdf", personalise(document, stamp))
-        for page in range(1, 4):
-            in_packet = first + 3 * index + page - 1
-            assert pdftotext(packet, in_packet) == pdftotext(copy, page)
-            assert (_render(packet, in_packet, tmp_path / f"p{index}-{page}")
-                    == _render(copy, page, tmp_path / f"c{index}-{page}"))
 
 
 def _font(pdf: pikepdf.Pdf, name: str, file: pikepdf.Object, to_unicode: bytes
