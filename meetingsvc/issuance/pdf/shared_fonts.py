@@ -13,7 +13,9 @@ and so on down every reference. Two papers whose subsets differ only in their
 ToUnicode maps still share the font file. Only objects under font resources
 are shared; pages, forms and annotations keep objects of their own (a stamp
 form is filled per copy). The duplicates left unreferenced are not written
-when the PDF is saved.
+when the PDF is saved. A font tree deeper than ``MAX_DEPTH`` references (only
+a hostile file has one) is left as it is below that depth, never followed to
+the interpreter's recursion limit.
 """
 
 from __future__ import annotations
@@ -23,19 +25,17 @@ from collections import deque
 
 import pikepdf
 
-__all__ = ["share_identical_fonts"]
+__all__ = ["MAX_DEPTH", "share_identical_fonts"]
+
+#: References followed down from a font resource; real fonts are four or five deep.
+MAX_DEPTH = 64
 
 
-def share_identical_fonts(pdf: pikepdf.Pdf) -> int:
-    """Point every page's and form's font resources at one object per distinct content.
-
-    Returns how many references, in font resources or within fonts, now point at
-    an object another one already had.
-    """
-    sharing = _Sharing(pdf)
+def share_identical_fonts(pdf: pikepdf.Pdf) -> None:
+    """Point every page's and form's font resources at one object per distinct content."""
+    sharing = _Sharing()
     for resources in _font_resources(pdf):
         sharing.within(resources)
-    return sharing.redirected
 
 
 def _font_resources(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
@@ -63,12 +63,10 @@ def _font_resources(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
 class _Sharing:
     """Objects by the digest of their content, their own references already shared."""
 
-    def __init__(self, pdf: pikepdf.Pdf) -> None:
-        self._pdf = pdf
+    def __init__(self) -> None:
         self._first: dict[bytes, pikepdf.Object] = {}
         self._digest_of: dict[tuple[int, int], bytes] = {}
-        self._open: set[tuple[int, int]] = set()
-        self.redirected = 0
+        self._open: set[tuple[int, int]] = set()  # the references being followed now
 
     def within(self, container: pikepdf.Object) -> None:
         """Replace each reference in ``container`` (and its direct parts) by the shared one."""
@@ -84,7 +82,6 @@ class _Sharing:
                 shared = self._shared(value)
                 if shared.objgen != value.objgen:
                     container[place] = shared
-                    self.redirected += 1
             elif isinstance(value, (pikepdf.Dictionary, pikepdf.Array)):
                 self.within(value)
 
@@ -93,9 +90,9 @@ class _Sharing:
         objgen = obj.objgen
         if objgen in self._digest_of:
             return self._first[self._digest_of[objgen]]
-        if objgen in self._open or not isinstance(
-                obj, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)):
-            return obj  # a cycle, or a number or name: left as it is
+        if (objgen in self._open or len(self._open) >= MAX_DEPTH
+                or not isinstance(obj, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream))):
+            return obj  # a cycle, too deep, or a number or name: left as it is
         self._open.add(objgen)
         try:
             digest = hashlib.sha256()

@@ -43,6 +43,13 @@ def prepared_source(source_pdf: bytes, font_dir: Path) -> PreparedDocument:
     return prepare_document(source_pdf, font_dir=font_dir)
 
 
+@pytest.fixture(scope="session")
+def three_papers(font_dir: Path) -> list[PreparedDocument]:
+    """Three 3-page papers from the same software, each with font subsets for its text."""
+    return [prepare_document(render_generic_pdf(f"Báo cáo {seed}", 3, seed), font_dir=font_dir)
+            for seed in (1, 2, 3)]
+
+
 def make_stamp(copy_number: int = 7, copy_total: int = 55, *, mark: str = "MẬT",
                name: str = DELEGATE, copy_id: str = "K7Q2-9XM4") -> CopyStamp:
     return CopyStamp(confidentiality_mark=mark, meeting_line=MEETING_LINE,

@@ -269,14 +269,13 @@ def test_congress_sized_packet_merges_quickly(font_dir: Path) -> None:
         assert len(pdf.pages) == len(cover.pages) + 600
 
 
-def test_every_packet_page_looks_and_reads_as_the_copy_does(font_dir: Path,
-                                                            tmp_path: Path) -> None:
+def test_every_packet_page_looks_and_reads_as_the_copy_does(
+        three_papers: list[PreparedDocument], font_dir: Path, tmp_path: Path) -> None:
     """Page for page, the packet renders pixel for pixel as each document's own copy
     for the same delegate, and its text reads the same: keeping each font once
     (``shared_fonts``, the stamp's fonts and equal subsets of the papers' own)
     changed no glyph and no ToUnicode map."""
-    documents = [prepare_document(render_generic_pdf(f"Báo cáo {seed}", 3, seed),
-                                  font_dir=font_dir) for seed in (1, 2, 3)]
+    documents = three_papers
     items = tuple(PacketItem(k + 1, f"Báo cáo {k + 1}", "",
                              (PacketDocument(f"{k + 1}-BC/TU", f"Báo cáo {k + 1}", "", 3),))
                   for k in range(3))

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-from pathlib import Path
 
 import pikepdf
-import pytest
 
-from meetingsvc.demo.pdfs import render_generic_pdf
-from meetingsvc.issuance.pdf import PreparedDocument, merge_documents, prepare_document
-from meetingsvc.issuance.pdf.shared_fonts import share_identical_fonts
+from meetingsvc.issuance.pdf import PreparedDocument, merge_documents
+from meetingsvc.issuance.pdf.shared_fonts import MAX_DEPTH, share_identical_fonts
 
 _FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 
@@ -26,16 +23,10 @@ def _font_files(pdf: pikepdf.Pdf) -> list[tuple[str, bytes]]:
             for key in _FONT_FILES if key in descriptor]
 
 
-@pytest.fixture(scope="module")
-def documents(font_dir: Path) -> list[PreparedDocument]:
-    """Three papers from the same software, each with subsets of its own for its text."""
-    return [prepare_document(render_generic_pdf(f"Báo cáo {seed}", 3, seed), font_dir=font_dir)
-            for seed in (1, 2, 3)]
-
-
-def test_a_packet_holds_each_font_file_once(documents: list[PreparedDocument]) -> None:
+def test_a_packet_holds_each_font_file_once(three_papers: list[PreparedDocument]) -> None:
     """Three documents, each with the copy stamp's two fonts and subsets of its own:
     every distinct font file is stored once, so the stamp's fonts once in all."""
+    documents = three_papers
     body = merge_documents(documents)
     with pikepdf.open(io.BytesIO(body.pdf)) as pdf:
         files = _font_files(pdf)
@@ -120,3 +111,28 @@ def test_a_font_that_refers_to_itself_ends() -> None:
     first, second = (page.obj.Resources.Font for page in pdf.pages)
     assert second.H.objgen == first.H.objgen
     assert first.L.Resources.Font.Self.objgen == first.L.objgen
+
+
+def test_a_font_deeper_than_any_real_one_is_left_as_it_is() -> None:
+    """A hostile font whose descriptor leads down a chain of 3,000 references: the walk
+    stops at ``MAX_DEPTH`` instead of the interpreter's recursion limit (which would fail
+    the whole issuing unit), and the fonts beside it are still shared."""
+    pdf = pikepdf.new()
+
+    def deep_font() -> pikepdf.Object:
+        link = pdf.make_indirect(pikepdf.Dictionary(End=True))
+        for _ in range(3000):
+            link = pdf.make_indirect(pikepdf.Dictionary(Next=link))
+        return pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Chain=link))
+
+    plain = [pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font,
+                                                  BaseFont=pikepdf.Name.Helvetica))
+             for _ in range(2)]
+    _page_with_fonts(pdf, {"/D": deep_font(), "/H": plain[0]})
+    _page_with_fonts(pdf, {"/D": deep_font(), "/H": plain[1]})
+
+    share_identical_fonts(pdf)
+
+    first, second = (page.obj.Resources.Font for page in pdf.pages)
+    assert second.H.objgen == first.H.objgen
+    assert MAX_DEPTH < 3000
